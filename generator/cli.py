@@ -1,0 +1,144 @@
+"""Command line: ``python -m generator COMMAND`` (or the ``pubmed-kb`` script).
+
+The CLI only parses options, loads the config, calls one library function in
+:mod:`generator.pipeline`, and prints a summary. The project's own errors become
+a clean message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator import pipeline
+from generator.config import Config, load_config
+from generator.errors import KBError
+
+EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
+
+EPILOG = """\
+examples:
+  python -m generator demo                       build site/ from the embedded sample (offline)
+  python -m generator ingest pubmed.xml --keyword "cancer"
+  python -m generator ingest downloads/ baseline/pubmed25n0001.xml.gz
+  python -m generator index                      rewrite topic, MeSH and landing pages
+  python -m generator build                      index + mkdocs build --strict → site/
+  python -m generator serve                      preview on http://127.0.0.1:8000/
+  python -m generator --config other/kb.yml build
+
+exit codes: 0 success, 1 partly failed (some topics), 2 error (message on stderr)
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="the knowledge base's YAML config (default: ./kb.yml)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m generator",
+        description="Build a browsable, searchable knowledge base of PubMed papers.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "ingest",
+        parents=[common],
+        help="PubMed XML files, folders or .xml.gz → paper pages",
+        description="Parse PubMed XML (efetch output, baseline/update files, .gz) into "
+        "paper pages. Every file is checked before anything is written.",
+        epilog='example: python -m generator ingest efetch.xml --keyword "cancer"',
+    )
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument(
+        "--keyword",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="attribute the papers to this topic (repeatable)",
+    )
+    sub.add_parser(
+        "index",
+        parents=[common],
+        help="grouping pages (topics, MeSH, landing) from the pages on disk",
+        description="Rewrite the landing, topic, MeSH and all-papers pages from the "
+        "paper pages in site_src/papers/. Unchanged pages are not touched.",
+    )
+    p = sub.add_parser(
+        "build",
+        parents=[common],
+        help="index, then mkdocs build --strict → site/",
+        description="Run index, then build the static site with MkDocs (strict).",
+    )
+    p.add_argument("--site-dir", type=Path, default=None, help="output folder (default: site/)")
+    p = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="index, then preview the site with mkdocs serve",
+        description="Run index, then serve the site locally with live reload.",
+    )
+    p.add_argument("--address", default="127.0.0.1:8000", help="host:port (default: %(default)s)")
+    p = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="build site/ from the embedded sample (no network, no key)",
+        description="Write the 30-paper embedded sample into site_src/ and build site/. "
+        "Refuses to mix the sample into a knowledge base that holds harvested papers.",
+    )
+    p.add_argument("--site-dir", type=Path, default=None, help="output folder (default: site/)")
+    p.add_argument("--force", action="store_true", help="add the sample even to a real knowledge base")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return load_config(getattr(args, "config", None) or Path("kb.yml"))
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the process exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        config = _load(args)
+        if args.command == "ingest":
+            report = pipeline.ingest(config, args.paths, args.keyword)
+            print(f"ingest: {report.summary()} → {config.site_src / 'papers'}")
+            for pmid, reason in report.filtered:
+                print(f"  filtered out {pmid}: {reason}")
+        elif args.command == "index":
+            r = pipeline.index(config)
+            print(
+                f"index: {r.papers} papers; {len(r.written)} grouping pages written, "
+                f"{r.unchanged} unchanged, {r.removed} removed"
+            )
+        elif args.command == "build":
+            b = pipeline.build(config, args.site_dir)
+            print(f"build: {b.index.papers} papers → {b.site_dir}")
+        elif args.command == "serve":
+            pipeline.index(config)
+            return pipeline.serve(config, args.address)
+        elif args.command == "demo":
+            report, b = pipeline.demo(config, args.site_dir, force=args.force)
+            print(
+                "demo: built from the EMBEDDED SAMPLE (offline; abstracts not included): "
+                f"{b.index.papers} papers ({report.summary()}) → {b.site_dir}"
+            )
+    except KBError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted: pages already written are complete; rerun to finish", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,828 @@
+"""NCBI E-utilities client for PubMed: esearch (history paging, date splitting) and efetch.
+
+Pure functions build request parameters (``build_*``), describe and redact requests for
+error messages, and parse/check responses (``parse_*``, ``check_*``); only
+:class:`EutilsClient` touches the network. The client takes its session, rate limiter,
+clock, sleep and random generator as arguments, so retries and rate limiting are tested
+without waiting.
+
+NCBI's rules this module follows:
+
+* At most 3 requests per second per site without an API key, 10 with one; beyond that
+  NCBI answers HTTP 429 (:class:`RateLimiter` keeps every client under the limit).
+* Every request names ``tool`` and ``email``; ``api_key`` when there is one. The key never
+  appears in an exception message, a log line or a ``repr``.
+* esearch lists at most the first 9,999 ids of a PubMed result (``retstart`` above 9,998
+  is an error), so larger results are split by date window (:meth:`search_ids_split`).
+* efetch takes long id lists by POST; a batch that comes back cut short is retried, one
+  that lacks records raises :class:`MissingRecordsError` naming the missing ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from io import BytesIO
+from typing import TypeVar
+from urllib.parse import quote, quote_plus, urlencode
+
+import requests
+from lxml import etree
+
+from generator.errors import EutilsError, EutilsResponseError, MissingRecordsError, ResultTooLarge
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+DEFAULT_TOOL = "kb-generator"
+PUBMED_LIST_CAP = 9999  # esearch lists the first 9,999 ids of a PubMed result, no more
+RATE_WITHOUT_KEY = 3.0
+RATE_WITH_KEY = 10.0
+EFETCH_BATCH_SIZE = 200
+EFETCH_MAX_BATCH = 10_000  # NCBI's per-request ceiling for efetch
+RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
+
+# A GET whose query string is longer than this goes by POST instead: NCBI advises POST
+# for long terms or id lists, and some proxies cut URLs around 2,000-8,000 characters.
+_MAX_GET_QUERY = 1500
+
+_RETRYABLE_EXCEPTIONS = (
+    requests.ConnectionError,  # includes ConnectTimeout
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,  # connection dropped mid-body
+    requests.exceptions.ContentDecodingError,
+)
+
+
+# --------------------------------------------------------------------------- rate limiting
+
+
+class RateLimiter:
+    """Spaces request starts so that no 1-second window ever holds more than ``rate_per_s``.
+
+    Strategy: even spacing, not bursts. Each :meth:`acquire` reserves the next start slot,
+    at least ``(1 + margin_s) / rate_per_s`` seconds after the previous one. So any
+    ``rate_per_s + 1`` consecutive starts span at least ``1 + margin_s`` seconds, and the
+    ``margin_s`` of slack absorbs network jitter (a request that leaves on time but arrives
+    late next to one that arrives early). Spacing suits every counting scheme NCBI might use
+    (fixed window, sliding window, token or leaky bucket), where a burst of ``rate_per_s``
+    requests at once would trip a leaky bucket.
+
+    One limiter is shared by all calls of a client (and may be shared between clients);
+    reservations are taken under a lock and the sleep happens outside it, so threads queue
+    in slot order. ``waited_s`` adds up the time callers were told to wait.
+    """
+
+    def __init__(
+        self,
+        rate_per_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        margin_s: float = 0.1,
+    ) -> None:
+        if rate_per_s <= 0:
+            raise ValueError(f"rate_per_s must be positive, got {rate_per_s!r}")
+        if margin_s < 0:
+            raise ValueError(f"margin_s must not be negative, got {margin_s!r}")
+        self.rate_per_s = float(rate_per_s)
+        self.interval_s = (1.0 + margin_s) / self.rate_per_s
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next_start: float | None = None
+        self.waited_s = 0.0
+        self.acquired = 0
+
+    def acquire(self) -> float:
+        """Block until the caller may start a request; return the seconds waited."""
+        with self._lock:
+            now = self._clock()
+            start = now if self._next_start is None else max(now, self._next_start)
+            self._next_start = start + self.interval_s
+            wait = start - now
+            self.waited_s += wait
+            self.acquired += 1
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def __repr__(self) -> str:
+        return f"RateLimiter(rate_per_s={self.rate_per_s:g}, interval_s={self.interval_s:.4f})"
+
+
+# --------------------------------------------------------------------------- request builders
+
+
+def format_date(value: date | str) -> str:
+    """A date as NCBI wants it: ``YYYY/MM/DD`` (strings such as ``2024`` pass through)."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return f"{value.year:04d}/{value.month:02d}/{value.day:02d}"
+    return str(value)
+
+
+def build_esearch_params(
+    term: str,
+    mindate: date | str | None = None,
+    maxdate: date | str | None = None,
+    datetype: str = "edat",
+    retstart: int = 0,
+    retmax: int = PUBMED_LIST_CAP,
+    usehistory: bool = True,
+    webenv: str | None = None,
+    query_key: str | int | None = None,
+) -> dict[str, str]:
+    """Parameters of one PubMed esearch (without tool/email/api_key, which the client adds).
+
+    ``mindate``/``maxdate`` go together (NCBI ignores one alone) and are inclusive.
+    With ``webenv`` and ``query_key`` NCBI intersects ``term`` with that history set, which
+    is how later pages of one search stay in the same history environment.
+    """
+    if (mindate is None) != (maxdate is None):
+        raise ValueError("mindate and maxdate must be given together")
+    if retstart < 0 or retmax < 0:
+        raise ValueError(f"retstart and retmax must not be negative ({retstart}, {retmax})")
+    if query_key is not None and webenv is None:
+        raise ValueError("query_key needs webenv")
+    params: dict[str, str] = {"db": "pubmed", "term": term}
+    if mindate is not None and maxdate is not None:
+        params["datetype"] = datetype
+        params["mindate"] = format_date(mindate)
+        params["maxdate"] = format_date(maxdate)
+    params["retstart"] = str(retstart)
+    params["retmax"] = str(retmax)
+    if usehistory:
+        params["usehistory"] = "y"
+    if webenv is not None:
+        params["WebEnv"] = webenv
+    if query_key is not None:
+        params["query_key"] = str(query_key)
+    return params
+
+
+def build_efetch_params(
+    ids: Sequence[str] | None = None,
+    *,
+    webenv: str | None = None,
+    query_key: str | int | None = None,
+    retstart: int | None = None,
+    retmax: int | None = None,
+) -> dict[str, str]:
+    """Parameters of one PubMed efetch (XML), by id list or by history set."""
+    params: dict[str, str] = {"db": "pubmed", "retmode": "xml"}
+    if ids is not None:
+        if webenv is not None or query_key is not None:
+            raise ValueError("give ids or webenv/query_key, not both")
+        if not ids:
+            raise ValueError("efetch needs at least one id")
+        params["id"] = ",".join(ids)
+    elif webenv is not None and query_key is not None:
+        params["WebEnv"] = webenv
+        params["query_key"] = str(query_key)
+    else:
+        raise ValueError("efetch needs ids, or webenv and query_key")
+    if retstart is not None:
+        params["retstart"] = str(retstart)
+    if retmax is not None:
+        params["retmax"] = str(retmax)
+    return params
+
+
+def check_pmids(ids: Sequence[str]) -> list[str]:
+    """The ids as strings, duplicates dropped (first kept); ValueError for a non-PMID."""
+    if isinstance(ids, str):
+        raise ValueError("ids must be a sequence of PMIDs, not one string")
+    unique = list(dict.fromkeys(str(i).strip() for i in ids))
+    bad = [i for i in unique if not i.isdigit() or i.startswith("0")]
+    if bad:
+        raise ValueError(f"not PMIDs: {', '.join(repr(b) for b in bad[:5])}")
+    return unique
+
+
+def split_date_window(lo: date, hi: date) -> tuple[tuple[date, date], tuple[date, date]]:
+    """Halve an inclusive date window: ``[lo, mid]`` and ``[mid + 1 day, hi]``."""
+    if lo >= hi:
+        raise ValueError(f"cannot split the window {lo}..{hi}")
+    mid = lo + timedelta(days=(hi - lo).days // 2)
+    return (lo, mid), (mid + timedelta(days=1), hi)
+
+
+# --------------------------------------------------------------------------- describing
+
+
+def describe_request(endpoint: str, params: Mapping[str, str]) -> str:
+    """A short, key-free name for a request, for error messages and logs.
+
+    ``esearch term='asthma' edat 2024/01/01-2024/06/30 retstart=200`` or
+    ``efetch (200 ids, 31000001..31000200)``.
+    """
+    if endpoint == "efetch":
+        if "id" in params:
+            ids = [i for i in params["id"].split(",") if i]
+            span = ids[0] if len(ids) == 1 else f"{ids[0]}..{ids[-1]}"
+            noun = "id" if len(ids) == 1 else "ids"
+            return f"efetch ({len(ids)} {noun}, {span})"
+        parts = [f"query_key={params.get('query_key')}"]
+        parts += [f"{k}={params[k]}" for k in ("retstart", "retmax") if k in params]
+        return f"efetch (history {' '.join(parts)})"
+    parts = [endpoint]
+    if "term" in params:
+        term = params["term"]
+        if len(term) > 120:
+            term = term[:117] + "..."
+        parts.append(f"term={term!r}")
+    if "mindate" in params:
+        parts.append(f"{params.get('datetype', '')} {params['mindate']}-{params['maxdate']}")
+    if params.get("retstart", "0") != "0":
+        parts.append(f"retstart={params['retstart']}")
+    return " ".join(parts)
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with every plain or URL-encoded copy of ``secret`` replaced by ``***``."""
+    if not secret:
+        return text
+    for form in {secret, quote_plus(secret), quote(secret, safe="")}:
+        text = text.replace(form, "***")
+    return text
+
+
+def redacted_url(url: str, params: Mapping[str, str]) -> str:
+    """``url`` with its query string, ``api_key`` shown as ``***`` (for messages only)."""
+    shown = {k: v for k, v in params.items() if k != "api_key"}
+    query = urlencode(shown)
+    if "api_key" in params:
+        query = f"{query}&api_key=***" if query else "api_key=***"
+    return f"{url}?{query}" if query else url
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date); None if absent."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_delay(retry: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with full jitter: uniform in ``[0, min(cap, base * 2**retry)]``."""
+    return rng.uniform(0.0, min(cap, base * (2.0**retry)))
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One esearch answer. ``warnings`` holds ErrorList/WarningList entries as ``Tag: text``."""
+
+    count: int
+    ids: tuple[str, ...]
+    webenv: str | None = None
+    query_key: str | None = None
+    query_translation: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+class _MalformedBody(EutilsResponseError):
+    """A 200 answer that is not the XML document asked for (cut short, empty, HTML page).
+
+    The client retries these: NCBI now and then ends a response early.
+    """
+
+
+def _xml_parser() -> etree.XMLParser:
+    # No entity expansion, no DTD loading, no network: PubMed's DOCTYPE points at an
+    # external DTD that must never be fetched.
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def parse_esearch(body: bytes) -> SearchResult:
+    """Parse an esearch XML answer.
+
+    A top-level ``<ERROR>`` (e.g. ``retstart`` past 9,998) raises EutilsResponseError.
+    ``ErrorList`` entries (``PhraseNotFound``, ``FieldNotFound``) and ``WarningList`` entries
+    (``OutputMessage``, ``QuotedPhraseNotFound``) are not errors: NCBI still ran the search,
+    so they come back as ``warnings`` for the caller to judge.
+    """
+    try:
+        root = etree.fromstring(body, parser=_xml_parser())
+    except etree.XMLSyntaxError as exc:
+        raise _MalformedBody(f"esearch answer is not well-formed XML: {exc}") from None
+    if root is None or root.tag != "eSearchResult":
+        tag = None if root is None else root.tag
+        raise _MalformedBody(f"esearch answer has root <{tag}>, expected <eSearchResult>")
+    error = root.find("ERROR")
+    if error is not None:
+        message = " ".join("".join(error.itertext()).split())
+        raise EutilsResponseError(f"NCBI answered with an error: {message}")
+    count_text = root.findtext("Count")
+    if count_text is None or not count_text.strip().isdigit():
+        raise _MalformedBody(f"esearch answer has no valid <Count> ({count_text!r})")
+    ids = tuple(t.strip() for t in root.xpath("IdList/Id/text()"))
+    warnings = tuple(
+        f"{child.tag}: {' '.join(''.join(child.itertext()).split())}"
+        for container in ("ErrorList", "WarningList")
+        for child in root.findall(f"{container}/*")
+        if isinstance(child.tag, str)
+    )
+    return SearchResult(
+        count=int(count_text),
+        ids=ids,
+        webenv=_text_or_none(root.findtext("WebEnv")),
+        query_key=_text_or_none(root.findtext("QueryKey")),
+        query_translation=_text_or_none(root.findtext("QueryTranslation")),
+        warnings=warnings,
+    )
+
+
+def _text_or_none(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = text.strip()
+    return text or None
+
+
+def parse_efetch_pmids(body: bytes) -> tuple[str, ...]:
+    """The PMIDs of the records in an efetch ``PubmedArticleSet``, in document order.
+
+    Streams with ``iterparse`` and frees each record once counted. Only each record's own
+    PMID counts (``MedlineCitation/PMID`` or ``BookDocument/PMID``), never the PMIDs of
+    cited or commented works. A body that is not well-formed XML raises
+    EutilsResponseError; so does an ``<eFetchResult><ERROR>`` answer.
+    """
+    context = etree.iterparse(
+        BytesIO(body),
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+    )
+    root = None
+    pmids: list[str] = []
+    try:
+        for event, elem in context:
+            if root is None:
+                root = elem
+                if root.tag not in ("PubmedArticleSet", "eFetchResult"):
+                    raise _MalformedBody(
+                        f"efetch answer has root <{root.tag}>, expected <PubmedArticleSet>"
+                    )
+                continue
+            if event != "end" or elem.getparent() is not root or elem.tag not in RECORD_TAGS:
+                continue
+            path = "MedlineCitation/PMID" if elem.tag == "PubmedArticle" else "BookDocument/PMID"
+            pmid = (elem.findtext(path) or "").strip()
+            if not pmid:
+                raise EutilsResponseError(
+                    f"efetch answer has a <{elem.tag}> without {path} (record {len(pmids) + 1})"
+                )
+            pmids.append(pmid)
+            elem.clear(keep_tail=True)
+            while elem.getprevious() is not None:
+                del root[0]
+    except etree.XMLSyntaxError as exc:
+        after = f" after PMID {pmids[-1]}" if pmids else ""
+        raise _MalformedBody(
+            f"efetch answer is not well-formed XML (cut short?){after}: {exc}"
+        ) from None
+    if root is None:
+        raise _MalformedBody("efetch answer is empty")
+    error = root.find("ERROR")
+    if error is not None:
+        message = " ".join("".join(error.itertext()).split())
+        raise EutilsResponseError(f"NCBI answered with an error: {message}")
+    return tuple(pmids)
+
+
+def check_efetch_batch(body: bytes, ids: Sequence[str]) -> tuple[str, ...]:
+    """Return the ids asked for that ``body`` lacks, in the order asked (empty if complete)."""
+    got = set(parse_efetch_pmids(body))
+    return tuple(i for i in ids if i not in got)
+
+
+# --------------------------------------------------------------------------- the client
+
+
+@dataclass(frozen=True)
+class ClientStats:
+    """A snapshot of a client's counters.
+
+    ``requests`` counts HTTP requests sent per endpoint, retries included; ``throttled``
+    counts HTTP 429 answers; ``backoff_s`` the seconds slept between retries;
+    ``limiter_wait_s`` the seconds the rate limiter held requests back.
+    """
+
+    requests: Mapping[str, int] = field(default_factory=dict)
+    retries: int = 0
+    throttled: int = 0
+    backoff_s: float = 0.0
+    limiter_wait_s: float = 0.0
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests.values())
+
+
+class EutilsClient:
+    """PubMed over NCBI E-utilities, with rate limiting, retries and checked answers.
+
+    Retries (up to ``max_retries`` after the first attempt) cover connection errors,
+    timeouts, HTTP 429 and 5xx, and answers cut short; the wait is ``Retry-After`` when the
+    server sends one (capped at ``retry_after_max``), else exponential backoff with full
+    jitter. Other 4xx answers fail at once. Every failure names the request without the
+    API key.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        email: str | None = None,
+        tool: str = DEFAULT_TOOL,
+        api_key: str | None = None,
+        session: requests.Session | None = None,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        max_retries: int = 5,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        retry_after_max: float = 300.0,
+        timeout: float = 30.0,
+        rng: random.Random | None = None,
+        page_size: int = PUBMED_LIST_CAP,
+    ) -> None:
+        base_url = base_url or DEFAULT_BASE_URL
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"E-utilities base URL must be http(s): {base_url!r}")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must not be negative, got {max_retries}")
+        if not 1 <= page_size <= PUBMED_LIST_CAP:
+            raise ValueError(f"page_size must be 1..{PUBMED_LIST_CAP}, got {page_size}")
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.email = email or None
+        self.tool = tool
+        self._api_key = api_key or None
+        self._own_session = session is None
+        self._session = session if session is not None else requests.Session()
+        rate = RATE_WITH_KEY if self._api_key else RATE_WITHOUT_KEY
+        self.limiter = limiter if limiter is not None else RateLimiter(rate, clock, sleep)
+        self._sleep = sleep
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.retry_after_max = retry_after_max
+        self.timeout = timeout
+        self._rng = rng if rng is not None else random.Random()
+        self.page_size = page_size
+        self._lock = threading.Lock()
+        self._requests: dict[str, int] = {}
+        self._retries = 0
+        self._throttled = 0
+        self._backoff_s = 0.0
+
+    # ----------------------------------------------------------------- bookkeeping
+
+    @property
+    def has_api_key(self) -> bool:
+        return self._api_key is not None
+
+    @property
+    def stats(self) -> ClientStats:
+        with self._lock:
+            return ClientStats(
+                requests=dict(self._requests),
+                retries=self._retries,
+                throttled=self._throttled,
+                backoff_s=self._backoff_s,
+                limiter_wait_s=self.limiter.waited_s,
+            )
+
+    def __repr__(self) -> str:
+        key = "***" if self._api_key else None
+        return (
+            f"EutilsClient(base_url={self.base_url!r}, tool={self.tool!r}, "
+            f"email={self.email!r}, api_key={key}, rate_per_s={self.limiter.rate_per_s:g})"
+        )
+
+    def close(self) -> None:
+        """Close the HTTP session if this client created it."""
+        if self._own_session:
+            self._session.close()
+
+    def __enter__(self) -> EutilsClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _identity(self) -> dict[str, str]:
+        params = {"tool": self.tool}
+        if self.email:
+            params["email"] = self.email
+        if self._api_key:
+            params["api_key"] = self._api_key
+        return params
+
+    def _scrub(self, text: str) -> str:
+        return redact(text, self._api_key)
+
+    # ----------------------------------------------------------------- one request
+
+    def _call(
+        self,
+        endpoint: str,
+        params: Mapping[str, str],
+        parse: Callable[[bytes], T],
+        *,
+        post: bool = False,
+    ) -> T:
+        """Send one request (with retries) and return ``parse(body)`` of the 200 answer."""
+        described = describe_request(endpoint, params)
+        url = f"{self.base_url}{endpoint}.fcgi"
+        full = {**params, **self._identity()}
+        if not post and len(urlencode(full)) > _MAX_GET_QUERY:
+            post = True
+        shown_url = url if post else redacted_url(url, full)
+        attempts = self.max_retries + 1
+        last_problem = ""
+        malformed: _MalformedBody | None = None
+        retry_after: float | None = None
+        for attempt in range(attempts):
+            if attempt:
+                self._wait_before_retry(attempt - 1, retry_after, described, last_problem)
+            retry_after, malformed = None, None
+            self.limiter.acquire()
+            with self._lock:
+                self._requests[endpoint] = self._requests.get(endpoint, 0) + 1
+            try:
+                if post:
+                    response = self._session.post(url, data=full, timeout=self.timeout)
+                else:
+                    response = self._session.get(url, params=full, timeout=self.timeout)
+                body = response.content
+            except _RETRYABLE_EXCEPTIONS as exc:
+                last_problem = f"{type(exc).__name__}: {self._scrub(str(exc))}"
+                continue
+            except requests.RequestException as exc:
+                problem = f"{type(exc).__name__}: {self._scrub(str(exc))}"
+                raise EutilsError(f"{described}: request to {shown_url} failed: {problem}") from None
+            status = response.status_code
+            if status == 200:
+                try:
+                    return parse(body)
+                except _MalformedBody as exc:
+                    malformed = exc
+                    last_problem = self._scrub(str(exc))
+                    continue
+                except EutilsResponseError as exc:
+                    raise EutilsResponseError(f"{described}: {self._scrub(str(exc))}") from None
+            snippet = self._snippet(body)
+            if status == 429 or 500 <= status <= 599:
+                if status == 429:
+                    with self._lock:
+                        self._throttled += 1
+                retry_after = parse_retry_after(
+                    response.headers.get("Retry-After"), datetime.now(timezone.utc)
+                )
+                last_problem = f"HTTP {status}" + (f": {snippet}" if snippet else "")
+                continue
+            raise EutilsError(
+                f"{described}: HTTP {status} from {shown_url}" + (f": {snippet}" if snippet else "")
+            )
+        tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
+        if malformed is not None:
+            raise EutilsResponseError(f"{described}: {last_problem} (gave up after {tries})")
+        raise EutilsError(
+            f"{described}: gave up after {tries} to {shown_url}; last problem: {last_problem}"
+        )
+
+    def _wait_before_retry(
+        self, retry: int, retry_after: float | None, described: str, problem: str
+    ) -> None:
+        if retry_after is not None:
+            delay = min(retry_after, self.retry_after_max)
+        else:
+            delay = backoff_delay(retry, self.backoff_base, self.backoff_max, self._rng)
+            if problem.startswith("HTTP 429"):
+                # A 429 means NCBI's one-second window is full: retrying sooner than a
+                # second later only spends another request of the next window.
+                delay = max(delay, 1.0)
+        with self._lock:
+            self._retries += 1
+            self._backoff_s += delay
+        logger.warning(
+            "%s: %s; retry %d/%d in %.2f s",
+            described,
+            problem,
+            retry + 1,
+            self.max_retries,
+            delay,
+        )
+        if delay > 0:
+            self._sleep(delay)
+
+    def _snippet(self, body: bytes, limit: int = 200) -> str:
+        text = " ".join(body[: limit * 4].decode("utf-8", errors="replace").split())
+        if len(text) > limit:
+            text = text[: limit - 3] + "..."
+        return self._scrub(text)
+
+    # ----------------------------------------------------------------- esearch
+
+    def esearch(
+        self,
+        term: str,
+        *,
+        mindate: date | str | None = None,
+        maxdate: date | str | None = None,
+        datetype: str = "edat",
+        retmax: int = PUBMED_LIST_CAP,
+        retstart: int = 0,
+        usehistory: bool = True,
+        webenv: str | None = None,
+        query_key: str | int | None = None,
+    ) -> SearchResult:
+        """One esearch request; warnings (e.g. PhraseNotFound) are logged and returned."""
+        params = build_esearch_params(
+            term, mindate, maxdate, datetype, retstart, retmax, usehistory, webenv, query_key
+        )
+        result = self._call("esearch", params, parse_esearch)
+        for warning in result.warnings:
+            logger.warning("%s: NCBI says %s", describe_request("esearch", params), warning)
+        return result
+
+    def search_all_ids(
+        self,
+        term: str,
+        mindate: date | str | None = None,
+        maxdate: date | str | None = None,
+        datetype: str = "edat",
+        *,
+        page_size: int | None = None,
+    ) -> list[str]:
+        """Every id of a search, paged ``page_size`` at a time through the history server.
+
+        Raises :class:`ResultTooLarge` (after the first page) when the search matches more
+        than PubMed lists; :meth:`search_ids_split` handles that by date window.
+        """
+        page = min(page_size or self.page_size, PUBMED_LIST_CAP)
+        first = self.esearch(
+            term, mindate=mindate, maxdate=maxdate, datetype=datetype, retmax=page, retstart=0
+        )
+        described = describe_request(
+            "esearch", build_esearch_params(term, mindate, maxdate, datetype)
+        )
+        if first.count > PUBMED_LIST_CAP:
+            raise ResultTooLarge(
+                f"{described}: {first.count} matches, but PubMed lists at most "
+                f"{PUBMED_LIST_CAP}; narrow the query or split its date window",
+                count=first.count,
+                cap=PUBMED_LIST_CAP,
+            )
+        ids = dict.fromkeys(first.ids)
+        retstart = len(first.ids)
+        while retstart < first.count:
+            result = self.esearch(
+                term,
+                mindate=mindate,
+                maxdate=maxdate,
+                datetype=datetype,
+                retmax=page,
+                retstart=retstart,
+                webenv=first.webenv,
+                query_key=first.query_key if first.webenv else None,
+            )
+            if not result.ids:
+                raise EutilsResponseError(
+                    f"{described}: esearch listed {retstart} of {first.count} ids, "
+                    f"then an empty page at retstart={retstart}"
+                )
+            ids.update(dict.fromkeys(result.ids))
+            retstart += len(result.ids)
+        if len(ids) != first.count:
+            # PubMed changed between pages (records added or removed); the next harvest
+            # catches up, so this is worth a warning, not a failure.
+            logger.warning("%s: count was %d, listed %d ids", described, first.count, len(ids))
+        return list(ids)
+
+    def search_ids_split(
+        self, term: str, mindate: date, maxdate: date, datetype: str = "edat"
+    ) -> list[str]:
+        """Every id of a search over ``[mindate, maxdate]``, halving the window while too big.
+
+        Windows are searched in date order and ids kept in first-seen order without
+        duplicates. A single day with more than 9,999 matches cannot be split further and
+        raises EutilsResponseError.
+        """
+        if isinstance(mindate, datetime) or isinstance(maxdate, datetime):
+            mindate, maxdate = _as_date(mindate), _as_date(maxdate)
+        if not isinstance(mindate, date) or not isinstance(maxdate, date):
+            raise TypeError("search_ids_split needs datetime.date bounds")
+        if mindate > maxdate:
+            raise ValueError(f"mindate {mindate} is after maxdate {maxdate}")
+        seen: dict[str, None] = {}
+        pending = [(mindate, maxdate)]
+        while pending:
+            lo, hi = pending.pop()
+            try:
+                ids = self.search_all_ids(term, lo, hi, datetype)
+            except ResultTooLarge as exc:
+                if lo == hi:
+                    raise EutilsResponseError(
+                        f"{exc}; the window is a single day ({format_date(lo)}) and cannot be "
+                        "split further: narrow the query itself"
+                    ) from None
+                first, second = split_date_window(lo, hi)
+                pending += [second, first]  # popped first-half first: date order
+                continue
+            seen.update(dict.fromkeys(ids))
+        return list(seen)
+
+    # ----------------------------------------------------------------- efetch
+
+    def efetch(self, ids: Sequence[str], batch_size: int = EFETCH_BATCH_SIZE) -> Iterator[bytes]:
+        """PubMed XML for ``ids``, one ``PubmedArticleSet`` document per batch, by POST.
+
+        Duplicate ids are fetched once. Each batch is checked: a body cut short is retried,
+        then raises EutilsResponseError naming the batch's first and last id; a batch lacking
+        records raises :class:`MissingRecordsError` with ``missing_ids`` and the ``document``.
+        Ids are checked here, before any request; the batches come lazily.
+        """
+        if not 1 <= batch_size <= EFETCH_MAX_BATCH:
+            raise ValueError(f"batch_size must be 1..{EFETCH_MAX_BATCH}, got {batch_size}")
+        unique = check_pmids(ids)
+        return self._efetch_batches(unique, batch_size)
+
+    def _efetch_batches(self, ids: list[str], batch_size: int) -> Iterator[bytes]:
+        for start in range(0, len(ids), batch_size):
+            batch = ids[start : start + batch_size]
+            params = build_efetch_params(batch)
+            body, pmids = self._call("efetch", params, _body_and_pmids, post=True)
+            got = set(pmids)
+            missing = tuple(i for i in batch if i not in got)
+            if missing:
+                shown = ", ".join(missing[:20]) + (", ..." if len(missing) > 20 else "")
+                raise MissingRecordsError(
+                    f"{describe_request('efetch', params)}: {len(missing)} of {len(batch)} "
+                    f"records missing (deleted or not yet public?): {shown}",
+                    missing_ids=missing,
+                    document=body,
+                )
+            yield body
+
+
+def _body_and_pmids(body: bytes) -> tuple[bytes, tuple[str, ...]]:
+    return body, parse_efetch_pmids(body)
+
+
+def _as_date(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def client_from_env(
+    config_eutils_url: str | None = None,
+    config_email: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    **kwargs: object,
+) -> EutilsClient:
+    """A client configured from the environment and the config file.
+
+    * base URL: ``NCBI_EUTILS_URL`` if set (so a test or smoke run can point any config at
+      a local stand-in), else the config's URL, else NCBI's.
+    * email: the config's, else ``NCBI_EMAIL``.
+    * API key: only ``NCBI_API_KEY`` (a secret never belongs in a committed config); with a
+      key the client allows itself 10 requests/s, without one 3.
+
+    Other keyword arguments go to :class:`EutilsClient`.
+    """
+    env = os.environ if environ is None else environ
+    base_url = (env.get("NCBI_EUTILS_URL") or "").strip() or config_eutils_url or None
+    email = config_email or (env.get("NCBI_EMAIL") or "").strip() or None
+    api_key = (env.get("NCBI_API_KEY") or "").strip() or None
+    return EutilsClient(base_url, email=email, api_key=api_key, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,389 @@
+"""Render one paper page (YAML frontmatter + Markdown body), and read one back.
+
+Pure functions: a :class:`~generator.models.Paper` plus what the knowledge
+base remembers about it (:class:`PageState`) in, page text out. The frontmatter
+is written through python-frontmatter / PyYAML's safe dumper, so any title
+round-trips exactly; every piece of paper text in the body is escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import frontmatter
+import yaml
+
+from generator.errors import PageError
+from generator.i18n import labels
+from generator.markdown import (
+    doi_url,
+    escape_html,
+    escape_md,
+    md_link,
+    pmc_url,
+    pubmed_url,
+)
+from generator.models import AbstractSection, Paper
+from generator.score import Score
+from generator.slug import slugify
+from generator.summarize import at_a_glance, extractive_summary
+
+SCHEMA_VERSION = 1
+NOTES_MARKER = "<!-- notes: everything below this line is yours and survives every refresh -->"
+_NOTES_HEADINGS = ("## Notes", "## 메모")
+
+try:  # libyaml is several times faster at reading thousands of pages
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What the knowledge base remembers about a paper between runs."""
+
+    search_keywords: tuple[str, ...] = ()
+    collected: str | None = None
+    updated: str | None = None
+    notes: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    language: str = "en"
+    summary_max_chars: int = 400
+    abstract_omitted: bool = False  # the embedded sample carries no abstract text
+    sample: bool = False  # the page comes from the embedded sample, not from PubMed
+
+
+def paper_path(pmid: str) -> str:
+    """The page's path relative to ``site_src``."""
+    if not pmid.isdigit():
+        raise PageError(f"refusing a page for a non-numeric PMID {pmid!r}")
+    return f"papers/{pmid}.md"
+
+
+def build_frontmatter(
+    paper: Paper,
+    search_keywords: Sequence[str],
+    score: Score,
+    collected: str,
+    updated: str,
+    summary: str | None,
+    options: PageOptions,
+) -> dict[str, Any]:
+    """The page's metadata, in a fixed key order (pure)."""
+    j = paper.journal
+    meta: dict[str, Any] = {
+        "kb_schema": SCHEMA_VERSION,
+        "pmid": paper.pmid,
+        "pmid_version": paper.pmid_version,
+        "title": paper.title or labels(options.language)["untitled"],
+        "vernacular_title": paper.vernacular_title,
+        "authors": [a.display_name for a in paper.authors if a.display_name],
+        "journal": j.title,
+        "journal_iso": j.iso_abbreviation,
+        "volume": j.volume,
+        "issue": j.issue,
+        "pages": j.pages,
+        "pub_date": paper.pub_date,
+        "year": paper.year,
+        "epub_date": paper.electronic_date,
+        "entrez_date": paper.entrez_date,
+        "doi": paper.doi,
+        "pmcid": paper.pmcid,
+        "keywords": list(paper.keywords),
+        "mesh": [m.descriptor for m in paper.mesh],
+        "mesh_major": [m.descriptor for m in paper.mesh if m.major],
+        "publication_types": list(paper.publication_types),
+        "language": list(paper.languages),
+        "grants": [
+            {k: v for k, v in (("id", g.grant_id), ("agency", g.agency), ("country", g.country))}
+            for g in paper.grants
+        ],
+        "search_keywords": sorted(set(search_keywords), key=str.casefold),
+        "score": score.value,
+        "relevance": score.relevance,
+        "collected": collected,
+        "updated": updated,
+        "retracted": paper.retracted,
+        "corrections": [
+            {"type": c.ref_type, "pmid": c.pmid, "source": c.ref_source}
+            for c in paper.comments_corrections
+        ],
+        "citation_status": paper.citation_status,
+        "is_book": paper.is_book,
+        "abstract_omitted": options.abstract_omitted and not paper.abstract,
+        "sample": options.sample,
+        "url": paper.url,
+    }
+    if summary:
+        meta["description"] = summary if len(summary) <= 200 else summary[:199] + "…"
+    return meta
+
+
+def render_paper_page(
+    paper: Paper,
+    state: PageState,
+    score: Score,
+    today: str,
+    options: PageOptions | None = None,
+) -> str:
+    """The whole page text for ``paper`` (pure and deterministic).
+
+    ``state`` carries what an earlier page remembered (topics, first collection
+    date, last update, the user's notes); ``today`` is used for a new page.
+    """
+    options = options or PageOptions()
+    summary = extractive_summary(paper, options.summary_max_chars)
+    collected = state.collected or today
+    updated = state.updated or today
+    meta = build_frontmatter(
+        paper, state.search_keywords, score, collected, updated, summary, options
+    )
+    body = render_body(paper, meta, score, summary, state.notes, options)
+    return dump_page(meta, body)
+
+
+def dump_page(meta: dict[str, Any], body: str) -> str:
+    """Frontmatter + body as text; no line wrapping, keys in the given order."""
+    post = frontmatter.Post(body, **meta)
+    text = frontmatter.dumps(post, sort_keys=False, width=2**30, allow_unicode=True)
+    return text.rstrip("\n") + "\n"
+
+
+def render_body(
+    paper: Paper,
+    meta: dict[str, Any],
+    score: Score,
+    summary: str | None,
+    notes: str,
+    options: PageOptions,
+) -> str:
+    lab = labels(options.language)
+    out: list[str] = [f"# {escape_md(meta['title'])}", ""]
+    if paper.retracted:
+        out += _retraction_block(paper, lab)
+    out += _summary_section(paper, summary, options, lab)
+    out += _information_section(paper, meta, lab)
+    out += _abstract_section(paper, options, lab)
+    out += _collection_section(meta, score, lab)
+    out += _metadata_section(paper, lab)
+    out += _links_section(paper, lab)
+    out += [f"## {lab['notes']}", "", NOTES_MARKER, ""]
+    body = "\n".join(out)
+    if notes.strip():
+        body += notes.strip("\n") + "\n"
+    return body
+
+
+def _retraction_block(paper: Paper, lab: dict[str, str]) -> list[str]:
+    notices = [
+        c
+        for c in paper.comments_corrections
+        if c.ref_type in ("RetractionIn", "RetractionOf") and c.pmid
+    ]
+    lines = [
+        f'!!! danger "{lab["retracted_title"]}"',
+        "",
+        f"    {lab['retracted_body']}",
+    ]
+    for c in notices:
+        lines += ["", f"    - {md_link(c.ref_source or 'PMID ' + c.pmid, pubmed_url(c.pmid))}"]
+    return [*lines, ""]
+
+
+def _summary_section(
+    paper: Paper, summary: str | None, options: PageOptions, lab: dict[str, str]
+) -> list[str]:
+    lines = [f"## {lab['summary']}", ""]
+    glance = at_a_glance(paper, options.language)
+    if glance:
+        lines += [f"**{lab['at_a_glance']}**: {escape_md(glance)}", ""]
+    if summary:
+        lines += [escape_md(summary, line_start=True), "", f"*{lab['summary_extractive']}*", ""]
+    elif options.abstract_omitted:
+        lines += [lab["abstract_offline"], ""]
+    else:
+        lines += [lab["no_summary"], ""]
+    return lines
+
+
+def _item(label: str, value: str | None) -> list[str]:
+    return [f"- **{label}**: {value}"] if value else []
+
+
+def _information_section(paper: Paper, meta: dict[str, Any], lab: dict[str, str]) -> list[str]:
+    j = paper.journal
+    lines = [f"## {lab['paper_information']}", ""]
+    if paper.vernacular_title:
+        lines += _item(lab["vernacular_title"], escape_md(paper.vernacular_title))
+    lines += _item(lab["authors"], escape_md(", ".join(meta["authors"])))
+    journal = escape_md(j.title) if j.title else None
+    if journal and j.iso_abbreviation and j.iso_abbreviation != j.title:
+        journal += f" ({escape_md(j.iso_abbreviation)})"
+    lines += _item(lab["journal"], journal)
+    vip = " / ".join(escape_md(x) for x in (j.volume, j.issue, j.pages) if x)
+    if j.volume or j.issue or j.pages:
+        vip = " / ".join(escape_md(x) if x else "–" for x in (j.volume, j.issue, j.pages))
+    lines += _item(lab["volume_issue_pages"], vip or None)
+    lines += _item(lab["published"], paper.pub_date)
+    lines += _item(lab["epub"], paper.electronic_date)
+    lines += _item(lab["doi"], md_link(paper.doi, doi_url(paper.doi)) if paper.doi else None)
+    lines += _item(lab["pmid"], md_link(paper.pmid, paper.url))
+    lines += _item(lab["pmcid"], md_link(paper.pmcid, pmc_url(paper.pmcid)) if paper.pmcid else None)
+    lines += _item(lab["keywords"], escape_md(", ".join(paper.keywords)) if paper.keywords else None)
+    affiliations = _affiliations(paper)
+    if affiliations:
+        lines += ["", f"<details><summary>{lab['affiliations']}</summary>", "<ul>"]
+        lines += [f"<li>{a}</li>" for a in affiliations]
+        lines += ["</ul>", "</details>"]
+    return [*lines, ""]
+
+
+def _affiliations(paper: Paper) -> list[str]:
+    out: list[str] = []
+    for a in paper.authors:
+        for aff in a.affiliations:
+            line = f"{escape_html(a.display_name)}: {escape_html(aff)}"
+            if line not in out:
+                out.append(line)
+    return out
+
+
+def _abstract_section(paper: Paper, options: PageOptions, lab: dict[str, str]) -> list[str]:
+    lines = [f"## {lab['abstract']}", ""]
+    if not paper.abstract:
+        lines += [lab["abstract_offline"] if options.abstract_omitted else lab["no_abstract"], ""]
+    for s in paper.abstract:
+        lines += [_section_text(s), ""]
+    for other in paper.other_abstracts:
+        tag = ", ".join(x for x in (other.language, other.type) if x)
+        lines += [f"### {lab['other_abstract']}" + (f" ({escape_md(tag)})" if tag else ""), ""]
+        for s in other.sections:
+            lines += [_section_text(s), ""]
+        if other.copyright:
+            lines += [f"*{lab['copyright']}*: {escape_md(other.copyright)}", ""]
+    if paper.copyright:
+        lines += [f"*{lab['copyright']}*: {escape_md(paper.copyright)}", ""]
+    return lines
+
+
+def _section_text(s: AbstractSection) -> str:
+    if s.label:
+        return f"**{escape_md(s.label)}**: {escape_md(s.text)}"
+    return escape_md(s.text, line_start=True)
+
+
+def explain_score(score: Score, lab: dict[str, str]) -> str:
+    """The reasons behind a score, in words ("priority keyword 'x' +0.15; …")."""
+    if not score.reasons:
+        return lab["no_rules"]
+    parts = []
+    for r in score.reasons:
+        text = f"{lab['rule_' + r.rule]} “{escape_md(r.detail)}”"
+        if r.points:
+            text += f" +{r.points:.2f}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _collection_section(meta: dict[str, Any], score: Score, lab: dict[str, str]) -> list[str]:
+    topics = ", ".join(
+        md_link(k, f"../keywords/{slugify(k)}.md") for k in meta["search_keywords"]
+    )
+    lines = [f"## {lab['collection']}", ""]
+    lines += _item(lab["topics_matched"], topics or None)
+    lines += _item(lab["score"], f"{score.value:.2f} ({lab[score.relevance]})")
+    why = explain_score(score, lab)
+    if score.topic:
+        why = f"{escape_md(score.topic)}: {why}"
+    lines += _item(lab["why"], why)
+    lines += _item(lab["collected"], meta["collected"])
+    lines += _item(lab["updated"], meta["updated"])
+    return [*lines, ""]
+
+
+def _metadata_section(paper: Paper, lab: dict[str, str]) -> list[str]:
+    lines = [f"## {lab['metadata']}", ""]
+    lines += _item(lab["language"], escape_md(", ".join(paper.languages)) or None)
+    lines += _item(lab["publication_types"], escape_md(", ".join(paper.publication_types)) or None)
+    if paper.mesh:
+        terms = []
+        for m in paper.mesh:
+            link = md_link(m.descriptor, f"../mesh/{slugify(m.descriptor)}.md")
+            quals = [escape_md(q) + ("★" if major else "") for q, major in m.qualifiers]
+            star = "★" if m.major else ""
+            terms.append(link + star + (f" ({', '.join(quals)})" if quals else ""))
+        lines += [f"- **{lab['mesh']}** ({lab['mesh_major_note']}): " + "; ".join(terms)]
+    if paper.supplementary_concepts:
+        lines += _item(lab["supplementary"], escape_md("; ".join(paper.supplementary_concepts)))
+    if paper.grants:
+        grants = []
+        for g in paper.grants:
+            extra = ", ".join(x for x in (g.agency, g.country) if x)
+            grants.append(escape_md((g.grant_id or "–") + (f" ({extra})" if extra else "")))
+        lines += _item(lab["grants"], "; ".join(grants))
+    if paper.comments_corrections:
+        items = []
+        for c in paper.comments_corrections:
+            text = f"{c.ref_type}: {c.ref_source or ''}".strip().rstrip(":")
+            items.append(md_link(text, pubmed_url(c.pmid)) if c.pmid else escape_md(text))
+        lines += _item(lab["corrections"], "; ".join(items))
+    return [*lines, ""]
+
+
+def _links_section(paper: Paper, lab: dict[str, str]) -> list[str]:
+    links = [md_link(lab["pubmed"], paper.url)]
+    if paper.doi:
+        links.append(md_link(lab["doi"], doi_url(paper.doi)))
+    if paper.pmcid:
+        links.append(md_link(lab["pmc_full_text"], pmc_url(paper.pmcid)))
+    return [f"## {lab['links']}", "", " · ".join(links), ""]
+
+
+# --- reading pages back -----------------------------------------------------------
+
+
+def split_page(text: str, name: str = "<page>") -> tuple[dict[str, Any], str]:
+    """Frontmatter and body of a page; ``PageError`` when the YAML is broken."""
+    try:
+        post = frontmatter.loads(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise PageError(f"{name}: frontmatter is not valid YAML: {exc}") from None
+    if not isinstance(post.metadata, dict):
+        raise PageError(f"{name}: frontmatter is not a mapping")
+    return dict(post.metadata), post.content
+
+
+def extract_notes(body: str) -> str:
+    """The user's text below the notes marker (or below a Notes heading)."""
+    if NOTES_MARKER in body:
+        return body.split(NOTES_MARKER, 1)[1].strip("\n")
+    for heading in _NOTES_HEADINGS:
+        marker = "\n" + heading + "\n"
+        if marker in "\n" + body:
+            return ("\n" + body).split(marker, 1)[1].strip("\n")
+    return ""
+
+
+def read_page_state(text: str, name: str = "<page>") -> PageState:
+    """What an existing page remembers: topics, dates, notes, and its metadata."""
+    meta, body = split_page(text, name)
+    keywords = meta.get("search_keywords") or []
+    if not isinstance(keywords, list):
+        raise PageError(f"{name}: search_keywords must be a list")
+    return PageState(
+        search_keywords=tuple(str(k) for k in keywords),
+        collected=_date_str(meta.get("collected")),
+        updated=_date_str(meta.get("updated")),
+        notes=extract_notes(body),
+        meta=meta,
+    )
+
+
+def _date_str(value: Any) -> str | None:
+    return None if value is None else str(value)

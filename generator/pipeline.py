@@ -1,0 +1,102 @@
+"""The library behind each CLI command: config in, a report out.
+
+Order of work, top to bottom: parse → score/render → write pages → index → site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.config import Config
+from generator.errors import KBError
+from generator.index import IndexReport, write_index_pages
+from generator.ingest import IngestReport, ingest_files
+from generator.pages import PageOptions, split_page
+from generator.sample import load_sample
+from generator.site import build_site
+from generator.store import iter_pages
+
+
+def today_iso() -> str:
+    return dt.date.today().isoformat()
+
+
+def ingest(
+    config: Config, paths: Sequence[Path], keywords: Sequence[str] = (), today: str | None = None
+) -> IngestReport:
+    """PubMed XML files or folders → paper pages (all files validated before any write)."""
+    unknown = [k for k in keywords if config.topic(k) is None]
+    if unknown:
+        names = ", ".join(t.name for t in config.topics)
+        raise KBError(f"--keyword {unknown[0]!r} is not a topic in {config.path} (topics: {names})")
+    canonical = [config.topic(k).name for k in keywords]  # type: ignore[union-attr]
+    return ingest_files(paths, config, today or today_iso(), canonical)
+
+
+def index(config: Config) -> IndexReport:
+    """Grouping pages from the paper pages on disk."""
+    return write_index_pages(config.site_src, config)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    index: IndexReport
+    site_dir: Path
+
+
+def build(config: Config, site_dir: Path | None = None) -> BuildReport:
+    """Index, then ``mkdocs build --strict``."""
+    report = index(config)
+    return BuildReport(report, build_site(config, site_dir))
+
+
+def real_papers(site_src: Path) -> list[str]:
+    """PMIDs of pages that did not come from the embedded sample."""
+    found = []
+    for path in iter_pages(site_src / "papers"):
+        if path.stem.isdigit():
+            meta, _ = split_page(path.read_text(encoding="utf-8"), str(path))
+            if not meta.get("sample"):
+                found.append(path.stem)
+    return found
+
+
+def demo(config: Config, site_dir: Path | None = None, force: bool = False) -> tuple[
+    IngestReport, BuildReport
+]:
+    """Build the site from the embedded sample (no network, no key)."""
+    existing = real_papers(config.site_src)
+    if existing and not force:
+        raise KBError(
+            f"{config.site_src} already holds {len(existing)} harvested papers; the demo "
+            "would mix sample pages into them. Use another --config (paths.site_src) "
+            "or pass --force."
+        )
+    sample = load_sample()
+    options = PageOptions(
+        language=config.site.language,
+        summary_max_chars=config.summary.max_chars,
+        abstract_omitted=True,
+        sample=True,
+    )
+    # Dates come from the sample, so the demo's pages are the same on any day.
+    today = max(sample.collected.values())
+    report = ingest_files(
+        [sample.xml_path],
+        config,
+        today,
+        options=options,
+        first_collected=sample.collected,
+        keywords_by_pmid=sample.topics_by_pmid,
+    )
+    return report, build(config, site_dir)
+
+
+def serve(config: Config, address: str) -> int:
+    """Preview the site locally (``mkdocs serve``)."""
+    from generator.site import serve_site
+
+    return serve_site(config, address)

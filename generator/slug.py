@@ -1,0 +1,29 @@
+"""File-name slugs for topics and MeSH terms: safe, stable and collision-free.
+
+A *simple* term (ASCII letters/digits separated by single spaces) becomes its
+lower-cased, hyphenated form (``Breast Neoplasms`` → ``breast-neoplasms``).
+Any other term (commas, slashes, ``..``, Unicode, double spaces) becomes an
+ASCII approximation followed by ``--`` and 8 hex digits of the term's SHA-1.
+Simple slugs never contain ``--``, so the two forms cannot collide; two simple
+terms collide only when they are equal ignoring case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_SIMPLE = re.compile(r"[A-Za-z0-9]+( [A-Za-z0-9]+)*")
+_MAX_READABLE = 60
+
+
+def slugify(term: str) -> str:
+    """Return the slug for ``term`` (deterministic; no I/O)."""
+    if _SIMPLE.fullmatch(term) and len(term) <= _MAX_READABLE:
+        return term.lower().replace(" ", "-")
+    ascii_form = unicodedata.normalize("NFKD", term).encode("ascii", "ignore").decode()
+    readable = re.sub(r"[^a-z0-9]+", "-", ascii_form.lower()).strip("-")[:_MAX_READABLE]
+    readable = re.sub(r"-+", "-", readable).strip("-") or "term"
+    digest = hashlib.sha1(term.encode("utf-8")).hexdigest()[:8]
+    return f"{readable}--{digest}"
