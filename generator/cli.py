@@ -8,6 +8,7 @@ a clean message and exit code 2.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,11 +16,15 @@ from pathlib import Path
 from generator import pipeline
 from generator.config import Config, load_config
 from generator.errors import KBError
+from generator.harvest import HarvestRun
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
 
 EPILOG = """\
 examples:
+  python -m generator site                       harvest (or, offline, the sample) and build site/
+  python -m generator harvest                    search PubMed for every topic, write new pages
+  python -m generator harvest --topic cancer --since 2025-01-01 --dry-run
   python -m generator demo                       build site/ from the embedded sample (offline)
   python -m generator ingest pubmed.xml --keyword "cancer"
   python -m generator ingest downloads/ baseline/pubmed25n0001.xml.gz
@@ -66,6 +71,33 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="attribute the papers to this topic (repeatable)",
     )
+    p = sub.add_parser(
+        "harvest",
+        parents=[common],
+        help="search PubMed for every topic and write new and changed pages",
+        description="Search each topic's query over its date window (by Entrez date), "
+        "fetch every new PMID once, and write its page. NCBI_API_KEY, NCBI_EMAIL and "
+        "NCBI_EUTILS_URL are read from the environment.",
+        epilog="example: python -m generator harvest --topic cancer --since 2025-01-01",
+    )
+    p.add_argument(
+        "--topic", action="append", default=[], metavar="NAME", help="only this topic (repeatable)"
+    )
+    p.add_argument(
+        "--since",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="search from this date instead of the last successful run",
+    )
+    p.add_argument("--dry-run", action="store_true", help="search and report; write nothing")
+    p = sub.add_parser(
+        "site",
+        parents=[common],
+        help="the main job: harvest from PubMed (or the sample, offline), then build site/",
+        description="Harvest from PubMed when E-utilities answers, otherwise build from the "
+        "embedded sample, then build site/. It says which it did.",
+    )
+    p.add_argument("--site-dir", type=Path, default=None, help="output folder (default: site/)")
     sub.add_parser(
         "index",
         parents=[common],
@@ -95,8 +127,34 @@ def _parser() -> argparse.ArgumentParser:
         "Refuses to mix the sample into a knowledge base that holds harvested papers.",
     )
     p.add_argument("--site-dir", type=Path, default=None, help="output folder (default: site/)")
-    p.add_argument("--force", action="store_true", help="add the sample even to a real knowledge base")
+    p.add_argument(
+        "--force", action="store_true", help="add the sample even to a real knowledge base"
+    )
     return parser
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _print_harvest(run: HarvestRun) -> None:
+    for t in run.topics:
+        status = "ok" if t.ok else "FAILED"
+        print(
+            f"  {t.name}: {status}, {t.hits} hits ({t.window.start}..{t.window.end}), "
+            f"{t.new} new, {t.updated} updated"
+        )
+        for error in t.errors:
+            print(f"    error: {error}")
+    total = sum(run.requests.values())
+    print(
+        f"harvest: {len(run.ingest.created)} new, {len(run.ingest.updated)} updated, "
+        f"{run.fetched} fetched ({run.refreshed} refreshed), {total} requests"
+        + (" (dry run: nothing written)" if run.dry_run else "")
+    )
 
 
 def _load(args: argparse.Namespace) -> Config:
@@ -113,6 +171,12 @@ def run(argv: Sequence[str] | None = None) -> int:
             print(f"ingest: {report.summary()} → {config.site_src / 'papers'}")
             for pmid, reason in report.filtered:
                 print(f"  filtered out {pmid}: {reason}")
+        elif args.command == "harvest":
+            run = pipeline.harvest(config, args.topic, args.since, args.dry_run)
+            _print_harvest(run)
+            return EXIT_OK if run.ok else EXIT_PARTIAL
+        elif args.command == "site":
+            return _site(config, args.site_dir)
         elif args.command == "index":
             r = pipeline.index(config)
             print(
@@ -138,6 +202,25 @@ def run(argv: Sequence[str] | None = None) -> int:
         print("interrupted: pages already written are complete; rerun to finish", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _site(config: Config, site_dir: Path | None) -> int:
+    why_not = pipeline.pubmed_reachable(config)
+    if why_not is not None:
+        print(f"site: PubMed is not reachable ({why_not})")
+        print("site: building from the EMBEDDED SAMPLE instead (30 papers, no abstracts)")
+        _, b = pipeline.demo(config, site_dir)
+        print(f"site: built from the EMBEDDED SAMPLE: {b.index.papers} papers → {b.site_dir}")
+        return EXIT_OK
+    removed = pipeline.remove_sample_pages(config.site_src)
+    if removed:
+        print(f"site: removed {removed} sample pages before harvesting real ones")
+    print("site: PubMed answers; HARVESTING from PubMed")
+    run = pipeline.harvest(config)
+    _print_harvest(run)
+    b = pipeline.build(config, site_dir)
+    print(f"site: built from PUBMED: {b.index.papers} papers → {b.site_dir}")
+    return EXIT_OK if run.ok else EXIT_PARTIAL
 
 
 def main() -> None:

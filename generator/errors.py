@@ -1,14 +1,14 @@
 """The project's exceptions. Every message names the file, key, PMID or URL at fault.
 
-    KBError                    base: the CLI turns any of these into a clean message, exit 2
-    ├── ConfigError            kb.yml is missing, not YAML, or has wrong keys/values (all listed)
-    ├── ParseError             PubMed XML is malformed or truncated (file and line named)
-    ├── PageError              an existing page on disk cannot be read back
-    ├── EutilsError            an E-utilities request failed for good (request named)
-    │   ├── EutilsResponseError  the server answered, but with an error / short / broken body
-    │   │   └── MissingRecordsError  efetch returned fewer records than ids asked (ids listed)
-    │   └── ResultTooLarge     esearch matched more ids than PubMed lists (9,999): split the query
-    └── BuildError             mkdocs (or the search indexer) failed
+KBError                    base: the CLI turns any of these into a clean message, exit 2
+├── ConfigError            kb.yml is missing, not YAML, or has wrong keys/values (all listed)
+├── ParseError             PubMed XML is malformed or truncated (file and line named)
+├── PageError              an existing page on disk cannot be read back
+├── EutilsError            an E-utilities request failed for good (request named)
+│   ├── EutilsResponseError  the server answered, but with an error / short / broken body
+│   │   └── MissingRecordsError  efetch returned fewer records than ids asked (ids listed)
+│   └── ResultTooLarge     esearch matched more ids than PubMed lists (9,999): split the query
+└── BuildError             mkdocs (or the search indexer) failed
 """
 
 from __future__ import annotations

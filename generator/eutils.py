@@ -14,8 +14,11 @@ NCBI's rules this module follows:
   appears in an exception message, a log line or a ``repr``.
 * esearch lists at most the first 9,999 ids of a PubMed result (``retstart`` above 9,998
   is an error), so larger results are split by date window (:meth:`search_ids_split`).
-* efetch takes long id lists by POST; a batch that comes back cut short is retried, one
-  that lacks records raises :class:`MissingRecordsError` naming the missing ids.
+* Every request is a POST (NCBI accepts POST on all E-utilities and advises it for long id
+  lists and terms), so neither ids nor the key sit in a URL, where server, proxy and
+  urllib3 debug logs would keep them.
+* An efetch batch that comes back cut short is retried; one that lacks records raises
+  :class:`MissingRecordsError` naming the missing ids.
 """
 
 from __future__ import annotations
@@ -50,10 +53,6 @@ RATE_WITH_KEY = 10.0
 EFETCH_BATCH_SIZE = 200
 EFETCH_MAX_BATCH = 10_000  # NCBI's per-request ceiling for efetch
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
-
-# A GET whose query string is longer than this goes by POST instead: NCBI advises POST
-# for long terms or id lists, and some proxies cut URLs around 2,000-8,000 characters.
-_MAX_GET_QUERY = 1500
 
 _RETRYABLE_EXCEPTIONS = (
     requests.ConnectionError,  # includes ConnectTimeout
@@ -259,7 +258,7 @@ def redact(text: str, secret: str | None) -> str:
 
 
 def redacted_url(url: str, params: Mapping[str, str]) -> str:
-    """``url`` with its query string, ``api_key`` shown as ``***`` (for messages only)."""
+    """The request as a GET URL, ``api_key`` shown as ``***`` (for messages only)."""
     shown = {k: v for k, v in params.items() if k != "api_key"}
     query = urlencode(shown)
     if "api_key" in params:
@@ -553,55 +552,44 @@ class EutilsClient:
 
     # ----------------------------------------------------------------- one request
 
-    def _call(
-        self,
-        endpoint: str,
-        params: Mapping[str, str],
-        parse: Callable[[bytes], T],
-        *,
-        post: bool = False,
-    ) -> T:
-        """Send one request (with retries) and return ``parse(body)`` of the 200 answer."""
+    def _call(self, endpoint: str, params: Mapping[str, str], parse: Callable[[bytes], T]) -> T:
+        """POST one request (with retries) and return ``parse(body)`` of the 200 answer."""
         described = describe_request(endpoint, params)
         url = f"{self.base_url}{endpoint}.fcgi"
-        full = {**params, **self._identity()}
-        if not post and len(urlencode(full)) > _MAX_GET_QUERY:
-            post = True
-        shown_url = url if post else redacted_url(url, full)
+        form = {**params, **self._identity()}
+        shown = f"POST {redacted_url(url, {k: v for k, v in form.items() if k != 'id'})}"
         attempts = self.max_retries + 1
         last_problem = ""
-        malformed: _MalformedBody | None = None
+        malformed = False
         retry_after: float | None = None
         for attempt in range(attempts):
             if attempt:
                 self._wait_before_retry(attempt - 1, retry_after, described, last_problem)
-            retry_after, malformed = None, None
+            retry_after, malformed = None, False
             self.limiter.acquire()
             with self._lock:
                 self._requests[endpoint] = self._requests.get(endpoint, 0) + 1
             try:
-                if post:
-                    response = self._session.post(url, data=full, timeout=self.timeout)
-                else:
-                    response = self._session.get(url, params=full, timeout=self.timeout)
+                response = self._session.post(url, data=form, timeout=self.timeout)
                 body = response.content
             except _RETRYABLE_EXCEPTIONS as exc:
                 last_problem = f"{type(exc).__name__}: {self._scrub(str(exc))}"
                 continue
             except requests.RequestException as exc:
                 problem = f"{type(exc).__name__}: {self._scrub(str(exc))}"
-                raise EutilsError(f"{described}: request to {shown_url} failed: {problem}") from None
+                raise EutilsError(f"{described}: request failed: {problem} ({shown})") from None
             status = response.status_code
             if status == 200:
                 try:
                     return parse(body)
                 except _MalformedBody as exc:
-                    malformed = exc
+                    malformed = True
                     last_problem = self._scrub(str(exc))
                     continue
                 except EutilsResponseError as exc:
                     raise EutilsResponseError(f"{described}: {self._scrub(str(exc))}") from None
             snippet = self._snippet(body)
+            problem = f"HTTP {status}: {snippet}" if snippet else f"HTTP {status}"
             if status == 429 or 500 <= status <= 599:
                 if status == 429:
                     with self._lock:
@@ -609,16 +597,14 @@ class EutilsClient:
                 retry_after = parse_retry_after(
                     response.headers.get("Retry-After"), datetime.now(timezone.utc)
                 )
-                last_problem = f"HTTP {status}" + (f": {snippet}" if snippet else "")
+                last_problem = problem
                 continue
-            raise EutilsError(
-                f"{described}: HTTP {status} from {shown_url}" + (f": {snippet}" if snippet else "")
-            )
+            raise EutilsError(f"{described}: {problem} ({shown})")
         tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
-        if malformed is not None:
+        if malformed:
             raise EutilsResponseError(f"{described}: {last_problem} (gave up after {tries})")
         raise EutilsError(
-            f"{described}: gave up after {tries} to {shown_url}; last problem: {last_problem}"
+            f"{described}: gave up after {tries}; last problem: {last_problem} ({shown})"
         )
 
     def _wait_before_retry(
@@ -782,7 +768,7 @@ class EutilsClient:
         for start in range(0, len(ids), batch_size):
             batch = ids[start : start + batch_size]
             params = build_efetch_params(batch)
-            body, pmids = self._call("efetch", params, _body_and_pmids, post=True)
+            body, pmids = self._call("efetch", params, _body_and_pmids)
             got = set(pmids)
             missing = tuple(i for i in batch if i not in got)
             if missing:

@@ -25,8 +25,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "abstract": "Abstract",
         "no_abstract": "PubMed has no abstract for this record.",
         "abstract_offline": (
-            "The abstract is not included in the offline sample; "
-            "read it on PubMed (link below)."
+            "The abstract is not included in the offline sample; read it on PubMed (link below)."
         ),
         "other_abstract": "Other abstract",
         "copyright": "Copyright",

@@ -180,7 +180,9 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
         by_topic.setdefault(name, [])
     pages: dict[str, str] = {}
     index = [f"# {lab['topics']}", "", lab["topics_intro"], ""]
-    index += [f"| {lab['topic']} | {lab['high']} | {lab['medium']} | {lab['low']} | {lab['total']} |"]
+    index += [
+        f"| {lab['topic']} | {lab['high']} | {lab['medium']} | {lab['low']} | {lab['total']} |"
+    ]
     index += ["|---|---:|---:|---:|---:|"]
     for name in sorted(by_topic, key=str.casefold):
         papers = by_topic[name]
@@ -199,7 +201,10 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
             head += [f"**{lab['query']}**: <code>{escape_html(topic.query)}</code>", ""]
         head += [f"{len(papers)} {lab['papers_count']}", ""]
         sections = [
-            (lab[r], [_line(e, "../", lab, False) for e in _newest_first(papers) if e.relevance == r])
+            (
+                lab[r],
+                [_line(e, "../", lab, False) for e in _newest_first(papers) if e.relevance == r],
+            )
             for r in RELEVANCES
         ]
         pages.update(_paginate(f"keywords/{slug}", name, head, [s for s in sections if s[1]], lab))
@@ -226,7 +231,10 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
         minor = [e for e in _newest_first(papers) if term not in e.mesh_major]
         sections = [
             (f"{lab['major_topic']} ★", [_line(e, "../", lab) for e in major]),
-            (lab["all_papers"] if not major else lab["papers"], [_line(e, "../", lab) for e in minor]),
+            (
+                lab["all_papers"] if not major else lab["papers"],
+                [_line(e, "../", lab) for e in minor],
+            ),
         ]
         head = [f"{len(papers)} {lab['papers_count']}", ""]
         pages.update(_paginate(f"mesh/{slug}", term, head, [s for s in sections if s[1]], lab))
@@ -260,7 +268,9 @@ def render_landing(entries: Sequence[Entry], config: Config) -> str:
         body += [escape_md(config.site.description, line_start=True), ""]
     body += [lab["landing_intro"], ""]
     n_mesh = len({m for e in entries for m in e.mesh})
-    n_topics = len({k for e in entries for k in e.search_keywords} | {t.name for t in config.topics})
+    n_topics = len(
+        {k for e in entries for k in e.search_keywords} | {t.name for t in config.topics}
+    )
     body += [
         f"## {lab['counts']}",
         "",

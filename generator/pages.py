@@ -234,8 +234,12 @@ def _information_section(paper: Paper, meta: dict[str, Any], lab: dict[str, str]
     lines += _item(lab["epub"], paper.electronic_date)
     lines += _item(lab["doi"], md_link(paper.doi, doi_url(paper.doi)) if paper.doi else None)
     lines += _item(lab["pmid"], md_link(paper.pmid, paper.url))
-    lines += _item(lab["pmcid"], md_link(paper.pmcid, pmc_url(paper.pmcid)) if paper.pmcid else None)
-    lines += _item(lab["keywords"], escape_md(", ".join(paper.keywords)) if paper.keywords else None)
+    lines += _item(
+        lab["pmcid"], md_link(paper.pmcid, pmc_url(paper.pmcid)) if paper.pmcid else None
+    )
+    lines += _item(
+        lab["keywords"], escape_md(", ".join(paper.keywords)) if paper.keywords else None
+    )
     affiliations = _affiliations(paper)
     if affiliations:
         lines += ["", f"<details><summary>{lab['affiliations']}</summary>", "<ul>"]
@@ -292,9 +296,7 @@ def explain_score(score: Score, lab: dict[str, str]) -> str:
 
 
 def _collection_section(meta: dict[str, Any], score: Score, lab: dict[str, str]) -> list[str]:
-    topics = ", ".join(
-        md_link(k, f"../keywords/{slugify(k)}.md") for k in meta["search_keywords"]
-    )
+    topics = ", ".join(md_link(k, f"../keywords/{slugify(k)}.md") for k in meta["search_keywords"])
     lines = [f"## {lab['collection']}", ""]
     lines += _item(lab["topics_matched"], topics or None)
     lines += _item(lab["score"], f"{score.value:.2f} ({lab[score.relevance]})")

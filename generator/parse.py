@@ -172,7 +172,8 @@ def _iter_stream(stream: BinaryIO, label: str) -> Iterator[Record]:
             f"{label}: line {exc.lineno or last_line}: {_syntax_message(exc)}"
         ) from exc
     except (OSError, EOFError, zlib.error) as exc:
-        raise ParseError(f"{label}: after line {last_line}: cannot read: {exc}") from exc
+        where = f"after line {last_line}" if last_line else "before the first record"
+        raise ParseError(f"{label}: {where}: cannot read: {exc}") from exc
     root = events.root
     if root is not None and root.tag not in _ROOT_TAGS:
         raise ParseError(f"{label}: line {root.sourceline}: not PubMed XML (root <{root.tag}>)")

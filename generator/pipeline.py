@@ -6,18 +6,21 @@ Order of work, top to bottom: parse → score/render → write pages → index �
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Config
 from generator.errors import KBError
+from generator.eutils import EutilsClient, client_from_env
+from generator.harvest import HarvestRun
+from generator.harvest import harvest as run_harvest
 from generator.index import IndexReport, write_index_pages
 from generator.ingest import IngestReport, ingest_files
 from generator.pages import PageOptions, split_page
 from generator.sample import load_sample
 from generator.site import build_site
-from generator.store import iter_pages
+from generator.store import iter_pages, remove_files
 
 
 def today_iso() -> str:
@@ -64,9 +67,9 @@ def real_papers(site_src: Path) -> list[str]:
     return found
 
 
-def demo(config: Config, site_dir: Path | None = None, force: bool = False) -> tuple[
-    IngestReport, BuildReport
-]:
+def demo(
+    config: Config, site_dir: Path | None = None, force: bool = False
+) -> tuple[IngestReport, BuildReport]:
     """Build the site from the embedded sample (no network, no key)."""
     existing = real_papers(config.site_src)
     if existing and not force:
@@ -100,3 +103,50 @@ def serve(config: Config, address: str) -> int:
     from generator.site import serve_site
 
     return serve_site(config, address)
+
+
+def make_client(config: Config, **kwargs: object) -> EutilsClient:
+    """An E-utilities client from the config and the environment (NCBI_* variables)."""
+    return client_from_env(config.eutils_url, config.email, **kwargs)
+
+
+def harvest(
+    config: Config,
+    topics: Sequence[str] = (),
+    since: dt.date | None = None,
+    dry_run: bool = False,
+    progress: Callable[[str], None] = print,
+    client: EutilsClient | None = None,
+) -> HarvestRun:
+    """Search PubMed for every topic and write new and changed pages."""
+    with client or make_client(config) as c:
+        return run_harvest(
+            config,
+            c,
+            dt.datetime.now(dt.timezone.utc).date(),
+            topic_names=topics,
+            since=since,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+
+def pubmed_reachable(config: Config) -> str | None:
+    """``None`` when E-utilities answers a trivial search, else why not."""
+    try:
+        with make_client(config, max_retries=0, timeout=10) as c:
+            c.esearch("pubmed[sb]", retmax=0, usehistory=False)
+    except KBError as exc:
+        return str(exc)
+    return None
+
+
+def remove_sample_pages(site_src: Path) -> int:
+    """Delete the embedded sample's pages (before real papers are harvested)."""
+    doomed = []
+    for path in iter_pages(site_src / "papers"):
+        if path.stem.isdigit():
+            meta, _ = split_page(path.read_text(encoding="utf-8"), str(path))
+            if meta.get("sample"):
+                doomed.append(path)
+    return remove_files(doomed)
