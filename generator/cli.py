@@ -104,12 +104,14 @@ def _parser() -> argparse.ArgumentParser:
         help="grouping pages (topics, MeSH, landing) from the pages on disk",
         description="Rewrite the landing, topic, MeSH and all-papers pages from the "
         "paper pages in site_src/papers/. Unchanged pages are not touched.",
+        epilog="example: python -m generator index --config other/kb.yml",
     )
     p = sub.add_parser(
         "build",
         parents=[common],
         help="index, then mkdocs build --strict → site/",
         description="Run index, then build the static site with MkDocs (strict).",
+        epilog="example: python -m generator build --site-dir /tmp/site",
     )
     p.add_argument("--site-dir", type=Path, default=None, help="output folder (default: site/)")
     p = sub.add_parser(
@@ -117,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="index, then preview the site with mkdocs serve",
         description="Run index, then serve the site locally with live reload.",
+        epilog="example: python -m generator serve --address 127.0.0.1:8001",
     )
     p.add_argument("--address", default="127.0.0.1:8000", help="host:port (default: %(default)s)")
     p = sub.add_parser(
@@ -125,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         help="build site/ from the embedded sample (no network, no key)",
         description="Write the 30-paper embedded sample into site_src/ and build site/. "
         "Refuses to mix the sample into a knowledge base that holds harvested papers.",
+        epilog="example: python -m generator demo --site-dir /tmp/demo-site",
     )
     p.add_argument("--site-dir", type=Path, default=None, help="output folder (default: site/)")
     p.add_argument(

@@ -433,6 +433,24 @@ def _parse_scoring(c: _Checker, raw: Any) -> ScoringConfig:
     return ScoringConfig(weights=weights, thresholds=thresholds, filters=filters)
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that leaves an impossible date (``2025-13-01``) as a string.
+
+    PyYAML raises a bare ``ValueError`` (no line, no key) for such a value; kept as text,
+    the checker reports it with its path like any other bad date.
+    """
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate the YAML config at ``path``."""
     p = Path(path)
@@ -443,7 +461,7 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(p), [f"cannot read: {exc}"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YamlLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(top)"

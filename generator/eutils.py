@@ -252,7 +252,9 @@ def redact(text: str, secret: str | None) -> str:
     """``text`` with every plain or URL-encoded copy of ``secret`` replaced by ``***``."""
     if not secret:
         return text
-    for form in {secret, quote_plus(secret), quote(secret, safe="")}:
+    forms = {secret, quote(secret), quote(secret, safe=""), quote_plus(secret)}
+    forms.add(quote_plus(secret, safe="/"))
+    for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, "***")
     return text
 

@@ -16,7 +16,7 @@ from typing import Any
 from generator.config import Config
 from generator.errors import PageError
 from generator.i18n import labels
-from generator.markdown import escape_html, escape_md
+from generator.markdown import escape_md
 from generator.pages import dump_page, split_page
 from generator.slug import slugify
 from generator.store import iter_pages, read_text, remove_files, write_if_changed
@@ -198,7 +198,8 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
         if topic:
             if topic.description:
                 head += [escape_md(topic.description, line_start=True), ""]
-            head += [f"**{lab['query']}**: <code>{escape_html(topic.query)}</code>", ""]
+            # Markdown still runs inside inline <code>: escape_md keeps "genomic*" literal.
+            head += [f"**{lab['query']}**: <code>{escape_md(topic.query)}</code>", ""]
         head += [f"{len(papers)} {lab['papers_count']}", ""]
         sections = [
             (
@@ -307,7 +308,13 @@ def _generated_files(site_src: Path) -> list[Path]:
     candidates.append(site_src / "papers" / "index.md")
     for p in candidates:
         text = read_text(p)
-        if text is not None and f"\n{GENERATED_FLAG}: true\n" in text.split("\n---", 1)[0]:
+        if text is None:
+            continue
+        try:
+            meta, _ = split_page(text, str(p))
+        except PageError:
+            continue  # not ours to judge: never remove a page we cannot read
+        if meta.get(GENERATED_FLAG) is True:
             found.append(p)
     return found
 

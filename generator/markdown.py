@@ -9,18 +9,19 @@ from urllib.parse import quote
 # Characters that Python-Markdown and the enabled extensions (attr_list, tables,
 # md_in_html) treat as markup. Backslash escapes keep the Markdown readable; "|" has
 # no backslash escape in Python-Markdown, so it becomes a character reference.
-_SPECIAL = {c: "\\" + c for c in "\\`*_[]{}#"} | {"|": "&#124;"}
-_LINE_START = re.compile(r"^(\d+)([.)])|^([-+])")
+_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]{}#"} | {"|": "&#124;"})
+_LINE_START = re.compile(r"^(\d+)([.)])|^([-+!])")  # "!!!" opens an admonition
 
 
 def escape_md(text: str, line_start: bool = False) -> str:
     """Escape ``text`` for inline use in Markdown (headings, list items, paragraphs).
 
-    ``line_start``: the text begins a line, where "1." / "-" / "+" would start a list.
+    ``line_start``: the text begins a line, where "1." / "-" / "+" would start a list
+    and "!!!" an admonition.
     """
     text = " ".join(text.split())
     out = html.escape(text, quote=False)
-    out = "".join(_SPECIAL.get(c, c) for c in out)
+    out = out.translate(_SPECIAL)
     if line_start:
         out = _LINE_START.sub(
             lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else "\\" + m.group(3),

@@ -7,6 +7,7 @@ config file is ``$KB_CONFIG`` or ``kb.yml`` beside ``mkdocs.yml``.
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 from typing import Any
@@ -32,3 +33,18 @@ def on_config(config: Any) -> Any:
         {lab["all_papers"]: "papers/index.md"},
     ]
     return config
+
+
+def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
+    """Escape the frontmatter title and description before any template prints them.
+
+    MkDocs renders its templates without autoescaping, and Material prints
+    ``page.meta.title`` / ``page.meta.description`` as they are (``<title>``, the header,
+    ``<meta name="description">``). Both come from PubMed records, so a title such as
+    ``</title><script>…`` would otherwise become live HTML. The page files keep the exact text.
+    """
+    for key in ("title", "description"):
+        value = page.meta.get(key)
+        if isinstance(value, str):
+            page.meta[key] = html.escape(value, quote=True)
+    return markdown

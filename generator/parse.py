@@ -8,7 +8,8 @@ Reads, as a stream (bounded memory for a 150 MB baseline file):
 - ``BookDocumentSet`` (bare ``BookDocument``, with ``DeleteDocument``).
 
 The XML is untrusted: no DTD is loaded, nothing is fetched, no entity is ever expanded (a
-record holding an entity reference is refused), and libxml2's size limits stay on.
+DOCTYPE that declares entities, or a record holding an entity reference, is refused with
+ParseError), and libxml2's size and depth limits stay on (no huge_tree).
 
 Every text value is flattened from its inline markup (``<i>``, ``<sup>``, MathML …) with all
 text and tails kept, then whitespace-normalised (NBSP and thin spaces become plain spaces,
@@ -65,9 +66,9 @@ _MONTHS = {
         start=1,
     )
 }
-# PubMed gives some issues a Season instead of a month. ISO dates need a month, so each season
-# maps to the month it starts in (northern-hemisphere meteorological seasons), except Winter,
-# which starts in December: Spring 03, Summer 06, Fall/Autumn 09, Winter 12.
+# PubMed gives some issues a Season instead of a month. An ISO date needs a month, so each season
+# maps to the first month of the (northern-hemisphere, meteorological) season:
+# Spring 03, Summer 06, Fall/Autumn 09, Winter 12. A range ('Winter-Spring') takes its first part.
 _SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
 
 # MedlineDate is free text: '2008 Jul-Aug', '1998 Dec-1999 Jan', '2000 Spring', '1999-2000',
@@ -75,6 +76,7 @@ _SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
 _MEDLINE_DATE = re.compile(r"(\d{4})(?:\s+([A-Za-z]+)\.?(?:\s+(\d{1,2})(?!\d))?)?")
 _ORCID = re.compile(r"(\d{4})[\s-]?(\d{4})[\s-]?(\d{4})[\s-]?(\d{3}[\dXx])")
 _PMCID = re.compile(r"^(?:PMC)?(\d+)\b", re.IGNORECASE)
+_GZIP_MAGIC = b"\x1f\x8b"
 _LINE_SUFFIX = re.compile(r",? line \d+, column \d+$")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
@@ -126,10 +128,22 @@ def _open_source(source: Source, label: str) -> BinaryIO:
             raise ParseError(f"{label}: cannot open: {exc.strerror or exc}") from exc
     if isinstance(source, (bytes, bytearray)):
         raw = io.BytesIO(source)
-        return gzip.GzipFile(fileobj=raw) if source[:2] == b"\x1f\x8b" else raw
-    if label.endswith(".gz"):
-        return gzip.GzipFile(fileobj=source)
+        return gzip.GzipFile(fileobj=raw) if source[:2] == _GZIP_MAGIC else raw
+    if label.endswith(".gz") or _peek(source, 2) == _GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=source)  # does not close the caller's file
     return _Unclosing(source)
+
+
+def _peek(stream: BinaryIO, size: int) -> bytes:
+    """The next bytes of a buffered or seekable stream, left unread; b'' when neither."""
+    if hasattr(stream, "peek"):
+        return stream.peek(size)[:size]
+    if stream.seekable():
+        position = stream.tell()
+        head = stream.read(size)
+        stream.seek(position)
+        return head
+    return b""
 
 
 class _Unclosing(io.BufferedIOBase):
@@ -241,7 +255,7 @@ class _RecordError(Exception):
 
 
 def _parse_deleted(el: etree._Element) -> Iterator[DeletedCitation]:
-    for pmid in el.iterfind("PMID"):
+    for pmid in _each(el, "PMID"):
         value = _text(pmid)
         if value:
             yield DeletedCitation(pmid=value)
@@ -272,16 +286,16 @@ def _parse_citation(mc: etree._Element | None, data: etree._Element | None) -> P
         copyright=_find_text(abstract, "CopyrightInformation"),
         authors=_parse_authors(article, _child(article, "Affiliation")),
         journal=_parse_journal(article),
-        pub_date=_parse_pub_date(article.find("Journal/JournalIssue/PubDate")),
+        pub_date=_parse_pub_date(next(_each(article, "Journal", "JournalIssue", "PubDate"), None)),
         electronic_date=_electronic_date(article),
         entrez_date=_entrez_date(data),
         doi=_article_id(ids, "doi") or _elocation_doi(article),
         pmcid=_article_id(ids, "pmc") or _legacy_pmcid(mc),
         keywords=_parse_keywords(mc),
         mesh=tuple(_iter_mesh(mc)),
-        supplementary_concepts=_texts(mc.iterfind("SupplMeshList/SupplMeshName")),
-        publication_types=_texts(article.iterfind("PublicationTypeList/PublicationType")),
-        languages=_texts(article.iterfind("Language")),
+        supplementary_concepts=_texts(_each(mc, "SupplMeshList", "SupplMeshName")),
+        publication_types=_texts(_each(article, "PublicationTypeList", "PublicationType")),
+        languages=_texts(_each(article, "Language")),
         grants=tuple(_iter_grants(article)),
         comments_corrections=tuple(_iter_comments_corrections(mc)),
         citation_status=_clean(mc.get("Status")),
@@ -322,8 +336,8 @@ def _parse_book(doc: etree._Element | None, data: etree._Element | None) -> Pape
         doi=_article_id(own_ids, "doi") or _article_id(data_ids, "doi") or _elocation_doi(book),
         pmcid=_article_id(own_ids, "pmc") or _article_id(data_ids, "pmc"),
         keywords=_parse_keywords(doc),
-        publication_types=_texts(doc.iterfind("PublicationType")),
-        languages=_texts(doc.iterfind("Language")),
+        publication_types=_texts(_each(doc, "PublicationType")),
+        languages=_texts(_each(doc, "Language")),
         grants=tuple(_iter_grants(doc)),
         publication_status=_find_text(data, "PublicationStatus"),
         is_book=True,
@@ -363,8 +377,27 @@ def _find_text(parent: etree._Element | None, tag: str) -> str | None:
 
 
 def _child(parent: etree._Element | None, tag: str) -> etree._Element | None:
-    """The first ``tag`` child (iterchildren is much faster than find for one tag)."""
-    return next(parent.iterchildren(tag), None) if parent is not None else None
+    """The first ``tag`` child (a plain loop beats find() and iterchildren() here)."""
+    if parent is not None:
+        for child in parent:
+            if child.tag == tag:
+                return child
+    return None
+
+
+def _each(parent: etree._Element | None, *tags: str) -> Iterator[etree._Element]:
+    """The elements at child path ``tags``, e.g. ('MeshHeadingList', 'MeshHeading').
+
+    Like ``iterfind('A/B')`` but without ElementPath's cost, which dominated parsing time.
+    """
+    if parent is None:
+        return
+    first, *rest = tags
+    for child in parent.iterchildren(first):
+        if rest:
+            yield from _each(child, *rest)
+        else:
+            yield child
 
 
 def _texts(elements: Iterable[etree._Element]) -> tuple[str, ...]:
@@ -382,7 +415,7 @@ def _parse_sections(abstract: etree._Element | None) -> tuple[AbstractSection, .
     if abstract is None:
         return ()
     sections = []
-    for el in abstract.iterfind("AbstractText"):
+    for el in _each(abstract, "AbstractText"):
         text, label = _text(el), _clean(el.get("Label"))
         if text or label:
             sections.append(
@@ -394,7 +427,7 @@ def _parse_sections(abstract: etree._Element | None) -> tuple[AbstractSection, .
 
 
 def _iter_other_abstracts(mc: etree._Element) -> Iterator[OtherAbstract]:
-    for el in mc.iterfind("OtherAbstract"):
+    for el in _each(mc, "OtherAbstract"):
         sections = _parse_sections(el)
         copyright_ = _find_text(el, "CopyrightInformation")
         if sections or copyright_:
@@ -415,9 +448,9 @@ def _parse_authors(
 ) -> tuple[Author, ...]:
     authors = [
         a
-        for list_el in parent.iterfind("AuthorList")
+        for list_el in _each(parent, "AuthorList")
         if list_el.get("Type") != "editors"
-        for a in map(_parse_author, list_el.iterfind("Author"))
+        for a in map(_parse_author, _each(list_el, "Author"))
         if a is not None
     ]
     # Before 2014 MEDLINE kept one Article/Affiliation: the first author's (NLM policy).
@@ -433,30 +466,39 @@ def _book_authors(doc: etree._Element, book: etree._Element) -> tuple[Author, ..
 
 
 def _parse_author(el: etree._Element) -> Author | None:
+    """One Author or None; a single pass over its children (authors dominate parsing time)."""
     # ValidYN="N" marks a name PubMed itself has replaced by a corrected one and hides.
     if el.get("ValidYN") == "N":
         return None
+    names: dict[str, str | None] = {}
+    affiliations: list[str] = []
+    orcid = None
+    for child in el:
+        tag = child.tag
+        if tag == "AffiliationInfo":
+            affiliations.extend(_texts(_each(child, "Affiliation")))
+        elif tag == "Affiliation":  # pre-2014 DTDs put it straight under Author
+            affiliations.extend(_texts([child]))
+        elif tag == "Identifier":
+            orcid = orcid or (_orcid(child) if child.get("Source") == "ORCID" else None)
+        else:
+            names.setdefault(tag, _text(child))
     author = Author(
-        last_name=_find_text(el, "LastName"),
-        fore_name=_find_text(el, "ForeName"),
-        initials=_find_text(el, "Initials"),
-        suffix=_find_text(el, "Suffix"),
-        collective_name=_find_text(el, "CollectiveName"),
-        orcid=_orcid(el),
-        affiliations=_unique(
-            _texts(el.iterfind("AffiliationInfo/Affiliation")) + _texts(el.iterfind("Affiliation"))
-        ),
+        last_name=names.get("LastName"),
+        fore_name=names.get("ForeName"),
+        initials=names.get("Initials"),
+        suffix=names.get("Suffix"),
+        collective_name=names.get("CollectiveName"),
+        orcid=orcid,
+        affiliations=_unique(affiliations),
     )
     return author if author != Author() else None
 
 
-def _orcid(author: etree._Element) -> str | None:
-    """The first ORCID, as bare '0000-0002-1825-0097' (PubMed also gives URLs, no dashes)."""
-    for el in author.iterfind("Identifier[@Source='ORCID']"):
-        match = _ORCID.search(_text(el) or "")
-        if match:
-            return "-".join(match.groups()).upper()
-    return None
+def _orcid(identifier: etree._Element) -> str | None:
+    """An ORCID as bare '0000-0002-1825-0097' (PubMed also gives URLs, or no dashes)."""
+    match = _ORCID.search(_text(identifier) or "")
+    return "-".join(match.groups()).upper() if match else None
 
 
 # ---------------------------------------------------------------------------- journal, dates
@@ -547,20 +589,15 @@ def _numeric_date(el: etree._Element | None) -> str | None:
 
 def _electronic_date(article: etree._Element) -> str | None:
     # DateType is #FIXED "Electronic" in the DTD, so an absent attribute means Electronic.
-    for el in article.iterfind("ArticleDate"):
+    for el in _each(article, "ArticleDate"):
         if el.get("DateType", "Electronic") == "Electronic":
             return _numeric_date(el)
     return None
 
 
 def _entrez_date(data: etree._Element | None) -> str | None:
-    if data is None:
-        return None
-    for status in ("entrez", "pubmed"):
-        date = _numeric_date(data.find(f"History/PubMedPubDate[@PubStatus='{status}']"))
-        if date:
-            return date
-    return None
+    dates = {el.get("PubStatus"): el for el in _each(data, "History", "PubMedPubDate")}
+    return _numeric_date(dates.get("entrez")) or _numeric_date(dates.get("pubmed"))
 
 
 # ---------------------------------------------------------------------------- identifiers
@@ -568,18 +605,17 @@ def _entrez_date(data: etree._Element | None) -> str | None:
 
 def _article_id(id_list: etree._Element | None, id_type: str) -> str | None:
     """The record's own id of one type, from a direct ArticleIdList (never a ReferenceList)."""
-    if id_list is None:
-        return None
-    for el in id_list.iterfind(f"ArticleId[@IdType='{id_type}']"):
-        value = _normalise_id(_text(el), id_type)
-        if value:
-            return value
+    for el in _each(id_list, "ArticleId"):
+        if el.get("IdType") == id_type:
+            value = _normalise_id(_text(el), id_type)
+            if value:
+                return value
     return None
 
 
 def _elocation_doi(parent: etree._Element) -> str | None:
-    for el in parent.iterfind("ELocationID[@EIdType='doi']"):
-        if el.get("ValidYN") != "N":
+    for el in _each(parent, "ELocationID"):
+        if el.get("EIdType") == "doi" and el.get("ValidYN") != "N":
             value = _normalise_id(_text(el), "doi")
             if value:
                 return value
@@ -588,9 +624,9 @@ def _elocation_doi(parent: etree._Element) -> str | None:
 
 def _legacy_pmcid(mc: etree._Element) -> str | None:
     """Legacy MEDLINE (no PubmedData) puts the PMC id in OtherID: 'PMC4688250 [Available …]'."""
-    for el in mc.iterfind("OtherID[@Source='NLM']"):
+    for el in _each(mc, "OtherID"):
         text = _text(el) or ""
-        if text.upper().startswith("PMC"):
+        if el.get("Source") == "NLM" and text.upper().startswith("PMC"):
             return _normalise_id(text, "pmc")
     return None
 
@@ -611,19 +647,19 @@ def _normalise_id(value: str | None, id_type: str) -> str | None:
 
 def _parse_keywords(parent: etree._Element) -> tuple[str, ...]:
     """Keywords of every KeywordList (author's NOTNLM, NLM, KIE …), in order, once each."""
-    return _unique(_texts(parent.iterfind("KeywordList/Keyword")))
+    return _unique(_texts(_each(parent, "KeywordList", "Keyword")))
 
 
 def _iter_mesh(mc: etree._Element) -> Iterator[MeshHeading]:
     """MeSH headings in PubMed's order (which is not alphabetical)."""
-    for heading in mc.iterfind("MeshHeadingList/MeshHeading"):
+    for heading in _each(mc, "MeshHeadingList", "MeshHeading"):
         descriptor = _child(heading, "DescriptorName")
         name = _text(descriptor)
         if not name:
             continue
         qualifiers = tuple(
             (q_name, q.get("MajorTopicYN") == "Y")
-            for q in heading.iterfind("QualifierName")
+            for q in _each(heading, "QualifierName")
             if (q_name := _text(q))
         )
         descriptor_major = descriptor.get("MajorTopicYN") == "Y"
@@ -636,7 +672,7 @@ def _iter_mesh(mc: etree._Element) -> Iterator[MeshHeading]:
 
 
 def _iter_grants(parent: etree._Element) -> Iterator[Grant]:
-    for el in parent.iterfind("GrantList/Grant"):
+    for el in _each(parent, "GrantList", "Grant"):
         grant = Grant(
             grant_id=_find_text(el, "GrantID"),
             agency=_find_text(el, "Agency"),
@@ -649,7 +685,7 @@ def _iter_grants(parent: etree._Element) -> Iterator[Grant]:
 
 def _iter_comments_corrections(mc: etree._Element) -> Iterator[CommentCorrection]:
     """Every CommentsCorrections link (RetractionIn, ErratumIn, CommentOn, Cites …)."""
-    for el in mc.iterfind("CommentsCorrectionsList/CommentsCorrections"):
+    for el in _each(mc, "CommentsCorrectionsList", "CommentsCorrections"):
         ref_type = _clean(el.get("RefType"))
         if ref_type:
             yield CommentCorrection(
