@@ -35,7 +35,7 @@ What it plays:
 
 It is not PubMed: no query syntax, no sort orders, no ``esummary``/``elink``/``epost``.
 
-Run ``python tests/eutils_standin.py --help`` to serve a synthetic corpus from the command
+Run ``python -m tests.eutils_standin --help`` to serve a synthetic corpus from the command
 line (for a ``make publish`` smoke run with ``NCBI_EUTILS_URL`` pointing at it).
 """
 
@@ -447,7 +447,9 @@ class EutilsStandin:
     ) -> Iterator[str]:
         """Serve on a stdlib ``ThreadingHTTPServer`` in a thread; yield the base URL."""
         server = self.make_server(host, port, prefix)
-        thread = threading.Thread(target=server.serve_forever, name="eutils-standin", daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="eutils-standin", daemon=True
+        )
         thread.start()
         try:
             yield f"http://{host}:{server.server_port}{_norm_prefix(prefix)}"
@@ -465,6 +467,9 @@ class EutilsStandin:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle on, a keep-alive client's
+            # delayed ACK would stall every answer by ~40 ms.
+            disable_nagle_algorithm = True
 
             def _answer(self) -> None:
                 path, _, query = self.path.partition("?")

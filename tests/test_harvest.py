@@ -93,10 +93,12 @@ TOPICS = [{"name": k, "query": k} for k in OVERLAP]
 def test_overlapping_topics_fetch_each_pmid_once_and_never_get_429(tmp_path: Path) -> None:
     standin = EutilsStandin(OVERLAP, make_record=minimal_article)
     config = make_config(tmp_path, TOPICS)
-    with standin.serve() as url:
-        # Real time and the real limiter against a stand-in that enforces NCBI's 10/s.
-        with EutilsClient(url, email="lab@example.org", api_key=SECRET) as client:
-            run = harvest(config, client, TODAY)
+    # Real time and the real limiter against a stand-in that enforces NCBI's 10/s.
+    with (
+        standin.serve() as url,
+        EutilsClient(url, email="lab@example.org", api_key=SECRET) as client,
+    ):
+        run = harvest(config, client, TODAY)
     assert run.ok and standin.rejected == 0
     fetched = standin.fetched_ids()
     assert sorted(fetched) == ["100", "101", "102", "103", "104"]  # each exactly once

@@ -365,6 +365,7 @@ def update_gz(tmp_path: Path) -> Path:
         pytest.param(lambda gz: gzip.decompress(gz.read_bytes()), id="plain-bytes"),
         pytest.param(lambda gz: io.BytesIO(gzip.decompress(gz.read_bytes())), id="file-object"),
         pytest.param(lambda gz: gz.open("rb"), id="gz-file-object"),
+        pytest.param(lambda gz: io.BytesIO(gz.read_bytes()), id="gz-unnamed-file-object"),
     ],
 )
 def test_update_file_sources(update_gz: Path, make_source: Any) -> None:
