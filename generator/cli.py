@@ -30,7 +30,7 @@ examples:
   python -m generator ingest downloads/ baseline/pubmed25n0001.xml.gz
   python -m generator index                      rewrite topic, MeSH and landing pages
   python -m generator build                      index + mkdocs build --strict → site/
-  python -m generator serve                      preview on http://127.0.0.1:8000/
+  python -m generator serve                      build + serve on http://127.0.0.1:8000/
   python -m generator --config other/kb.yml build
 
 exit codes: 0 success, 1 partly failed (some topics), 2 error (message on stderr)
@@ -117,8 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "serve",
         parents=[common],
-        help="index, then preview the site with mkdocs serve",
-        description="Run index, then serve the site locally with live reload.",
+        help="build, then serve site/ on http://127.0.0.1:8000/",
+        description="Run build, then serve site/ over HTTP (search needs http, not "
+        "file://). Rebuild to see changes.",
         epilog="example: python -m generator serve --address 127.0.0.1:8001",
     )
     p.add_argument("--address", default="127.0.0.1:8000", help="host:port (default: %(default)s)")
@@ -191,7 +192,6 @@ def run(argv: Sequence[str] | None = None) -> int:
             b = pipeline.build(config, args.site_dir)
             print(f"build: {b.index.papers} papers → {b.site_dir}")
         elif args.command == "serve":
-            pipeline.index(config)
             return pipeline.serve(config, args.address)
         elif args.command == "demo":
             report, b = pipeline.demo(config, args.site_dir, force=args.force)

@@ -40,6 +40,17 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+class _YAMLHandler(frontmatter.YAMLHandler):
+    """Reads frontmatter with ``_Loader`` (``frontmatter.loads`` would take a ``Loader=``
+    keyword as a default metadata value, not as the loader)."""
+
+    def load(self, fm: str, **kwargs: Any) -> Any:
+        return yaml.load(fm, Loader=_Loader)  # a safe loader: no arbitrary objects
+
+
+_HANDLER = _YAMLHandler()
+
+
 @dataclass(frozen=True)
 class PageState:
     """What the knowledge base remembers about a paper between runs."""
@@ -353,7 +364,7 @@ def _links_section(paper: Paper, lab: dict[str, str]) -> list[str]:
 def split_page(text: str, name: str = "<page>") -> tuple[dict[str, Any], str]:
     """Frontmatter and body of a page; ``PageError`` when the YAML is broken."""
     try:
-        post = frontmatter.loads(text, Loader=_Loader)
+        post = frontmatter.loads(text, handler=_HANDLER)
     except yaml.YAMLError as exc:
         raise PageError(f"{name}: frontmatter is not valid YAML: {exc}") from None
     if not isinstance(post.metadata, dict):

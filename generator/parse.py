@@ -200,12 +200,14 @@ def _syntax_message(exc: etree.XMLSyntaxError) -> str:
 
 def _check_doctype(el: etree._Element, label: str) -> None:
     """Refuse a DOCTYPE that declares entities: PubMed never does, billion-laughs attacks do."""
-    dtd = el.getroottree().docinfo.internalDTD
+    tree = el.getroottree()
+    dtd = tree.docinfo.internalDTD
     entity = next(dtd.iterentities(), None) if dtd is not None else None
     if entity is not None:
+        # The line named is the root element's, right after the DOCTYPE.
         raise ParseError(
-            f"{label}: line 1: DOCTYPE declares entity {entity.name!r}: refused "
-            "(entities are never expanded)"
+            f"{label}: line {tree.getroot().sourceline}: DOCTYPE declares entity "
+            f"{entity.name!r}: refused (entities are never expanded)"
         )
 
 

@@ -19,7 +19,7 @@ from generator.index import IndexReport, write_index_pages
 from generator.ingest import IngestReport, ingest_files
 from generator.pages import PageOptions, split_page
 from generator.sample import load_sample
-from generator.site import build_site
+from generator.site import build_site, serve_site
 from generator.store import iter_pages, remove_files
 
 
@@ -98,11 +98,9 @@ def demo(
     return report, build(config, site_dir)
 
 
-def serve(config: Config, address: str) -> int:
-    """Preview the site locally (``mkdocs serve``)."""
-    from generator.site import serve_site
-
-    return serve_site(config, address)
+def serve(config: Config, address: str, site_dir: Path | None = None) -> int:
+    """Build, then serve ``site/`` locally (search works over http only)."""
+    return serve_site(build(config, site_dir).site_dir, address)
 
 
 def make_client(config: Config, **kwargs: object) -> EutilsClient:

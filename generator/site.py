@@ -1,10 +1,15 @@
-"""Build and serve the static site with MkDocs (the only module that runs MkDocs)."""
+"""Build and serve the static site: MkDocs, then Pagefind's search index over the result.
+
+The only module that runs MkDocs or Pagefind.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from generator.config import Config
@@ -29,25 +34,42 @@ def _env(config: Config) -> dict[str, str]:
     return env
 
 
-def build_site(config: Config, site_dir: Path | None = None, strict: bool = True) -> Path:
-    """Run ``mkdocs build`` (strict by default) and return the site folder."""
-    mk = mkdocs_file(config)
-    out = site_dir or mk.parent / "site"
-    cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(mk), "-d", str(out)]
-    if strict:
-        cmd.append("--strict")
+def _run(cmd: list[str], config: Config, what: str) -> None:
     proc = subprocess.run(cmd, env=_env(config), capture_output=True, text=True)
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip()
-        raise BuildError(f"mkdocs build failed (exit {proc.returncode}):\n{detail}")
+        raise BuildError(f"{what} failed (exit {proc.returncode}):\n{detail}")
+
+
+def build_site(config: Config, site_dir: Path | None = None, strict: bool = True) -> Path:
+    """``mkdocs build`` (strict by default), then the Pagefind index; return the site folder."""
+    mk = mkdocs_file(config)
+    out = (site_dir or mk.parent / "site").resolve()
+    cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(mk), "-d", str(out)]
+    if strict:
+        cmd.append("--strict")
+    _run(cmd, config, "mkdocs build")
+    index_search(config, out)
     return out
 
 
-def serve_site(config: Config, address: str = "127.0.0.1:8000") -> int:
-    """Run ``mkdocs serve`` in the foreground until interrupted."""
-    mk = mkdocs_file(config)
-    cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(mk), "-a", address]
-    try:
-        return subprocess.call(cmd, env=_env(config))
-    except KeyboardInterrupt:
-        return 0
+def index_search(config: Config, site_dir: Path) -> Path:
+    """Build Pagefind's search index into ``site_dir/pagefind/``."""
+    cmd = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--silent"]
+    # Heading permalinks ("¶") are not text of the paper.
+    cmd += ["--exclude-selectors", ".headerlink"]
+    _run(cmd, config, "pagefind")
+    return site_dir / "pagefind"
+
+
+def serve_site(site_dir: Path, address: str = "127.0.0.1:8000") -> int:
+    """Serve a built site over HTTP (search needs http, not file://) until interrupted."""
+    host, _, port = address.rpartition(":")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site_dir))
+    with ThreadingHTTPServer((host or "127.0.0.1", int(port)), handler) as server:
+        print(f"serving {site_dir} on http://{host or '127.0.0.1'}:{port}/ (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
