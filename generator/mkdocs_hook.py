@@ -16,6 +16,9 @@ from generator.config import load_config
 from generator.i18n import labels
 
 
+THEME_DIR = Path(__file__).resolve().parent / "theme"
+
+
 def on_config(config: Any) -> Any:
     kb_path = os.environ.get("KB_CONFIG") or str(Path(config.config_file_path).parent / "kb.yml")
     kb = load_config(kb_path)
@@ -26,6 +29,8 @@ def on_config(config: Any) -> Any:
     if kb.site.url:
         config.site_url = kb.site.url
     config.theme["language"] = kb.site.language
+    if str(THEME_DIR) not in config.theme.dirs:
+        config.theme.dirs.insert(0, str(THEME_DIR))
     config.nav = [
         {lab["home"]: "index.md"},
         {lab["topics"]: "keywords/index.md"},

@@ -1,0 +1,147 @@
+"""Search in a real headless Chromium over a small built site served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline
+from generator.config import load_config
+from tests.conftest import write_kb
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+UNIQUE_WORD = "zorbamycin"
+KOREAN_WORD = "엑소좀"
+
+EXTRA_XML = f"""<?xml version="1.0" ?>
+<PubmedArticleSet>
+<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">39000001</PMID>
+<Article PubModel="Print"><Journal><JournalIssue CitedMedium="Print"><PubDate><Year>2024</Year>
+<Month>Mar</Month></PubDate></JournalIssue><Title>Journal of Browser Tests</Title></Journal>
+<ArticleTitle>A trial of an unusual antibiotic in tumour cells.</ArticleTitle>
+<Abstract><AbstractText Label="RESULTS" NlmCategory="RESULTS">Only {UNIQUE_WORD} slowed the
+growth of the cells.</AbstractText></Abstract>
+<AuthorList><Author><LastName>Kim</LastName><ForeName>Minji</ForeName></Author></AuthorList>
+<Language>eng</Language><PublicationTypeList><PublicationType>Journal Article</PublicationType>
+</PublicationTypeList></Article></MedlineCitation></PubmedArticle>
+<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">39000002</PMID>
+<Article PubModel="Print"><Journal><JournalIssue CitedMedium="Print"><PubDate><Year>2024</Year>
+</PubDate></JournalIssue><Title>대한암학회지</Title></Journal>
+<ArticleTitle>Exosomes in breast cancer patients in Korea.</ArticleTitle>
+<Abstract><AbstractText>An English abstract about vesicles.</AbstractText></Abstract>
+<AuthorList><Author><LastName>Park</LastName><ForeName>Jisoo</ForeName></Author></AuthorList>
+<Language>kor</Language><PublicationTypeList><PublicationType>Journal Article</PublicationType>
+</PublicationTypeList><VernacularTitle>유방암 환자의 {KOREAN_WORD} 분석</VernacularTitle></Article>
+<OtherAbstract Type="Publisher" Language="kor"><AbstractText>종양 세포가 분비하는 {KOREAN_WORD}의
+단백질을 분석하였다.</AbstractText></OtherAbstract></MedlineCitation></PubmedArticle>
+</PubmedArticleSet>
+"""
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (make system-deps installs it)")
+    folder = tmp_path_factory.mktemp("browser")
+    config = load_config(write_kb(folder / "kb"))
+    extra = folder / "extra.xml"
+    extra.write_text(EXTRA_XML, encoding="utf-8")
+    pipeline.ingest(config, [extra], ["cancer"], today="2025-07-20")
+    site_dir = folder / "site"
+    pipeline.demo(config, site_dir, force=True)
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.errors = []  # type: ignore[attr-defined]
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+def search(page, url: str, query: str) -> list[str]:
+    page.goto(url)
+    page.keyboard.press("/")
+    page.fill("#kb-search-ui input", query)
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+    return page.locator(".pagefind-ui__result-link").all_inner_texts()
+
+
+def test_a_word_only_in_one_abstract_finds_that_paper(page, site_url: str) -> None:
+    titles = search(page, site_url, UNIQUE_WORD)
+    assert titles == ["A trial of an unusual antibiotic in tumour cells."]
+    assert page.errors == []
+
+
+def test_a_korean_word_finds_its_paper(page, site_url: str) -> None:
+    titles = search(page, site_url, KOREAN_WORD)
+    assert titles == ["Exosomes in breast cancer patients in Korea."]
+
+
+def test_a_result_opens_the_paper_page_with_the_hit_highlighted(page, site_url: str) -> None:
+    search(page, site_url, UNIQUE_WORD)
+    page.locator(".pagefind-ui__result-link").first.click()
+    page.wait_for_url("**/papers/39000001/**")
+    assert "A trial of an unusual antibiotic" in page.locator("h1").inner_text()
+    page.wait_for_selector("mark", timeout=10_000)
+    assert UNIQUE_WORD in page.locator("mark").first.inner_text().lower()
+    assert page.errors == []
+
+
+def test_search_downloads_nothing_until_opened_and_escape_closes(page, site_url: str) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(site_url + "papers/40629355/")
+    assert not [u for u in fetched if "/pagefind/" in u]
+    page.keyboard.press("Control+k")
+    page.wait_for_selector("#kb-search-ui input")
+    assert [u for u in fetched if "/pagefind/" in u]
+    page.keyboard.press("Escape")
+    assert page.locator("#kb-search-dialog").is_hidden()
+    assert page.errors == []
+
+
+def test_no_console_errors_on_landing_topic_and_mesh_pages(page, site_url: str) -> None:
+    for path in ("", "keywords/", "keywords/cancer/", "mesh/", "mesh/exosomes/", "papers/"):
+        page.goto(site_url + path)
+        page.wait_for_load_state("networkidle")
+    assert page.errors == []
