@@ -15,7 +15,6 @@ from typing import Any
 from generator.config import load_config
 from generator.i18n import labels
 
-
 THEME_DIR = Path(__file__).resolve().parent / "theme"
 
 

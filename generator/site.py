@@ -5,6 +5,7 @@ The only module that runs MkDocs or Pagefind.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import subprocess
@@ -68,8 +69,6 @@ def serve_site(site_dir: Path, address: str = "127.0.0.1:8000") -> int:
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site_dir))
     with ThreadingHTTPServer((host or "127.0.0.1", int(port)), handler) as server:
         print(f"serving {site_dir} on http://{host or '127.0.0.1'}:{port}/ (Ctrl-C stops)")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
     return 0
