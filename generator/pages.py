@@ -25,7 +25,7 @@ from generator.markdown import (
     pmc_url,
     pubmed_url,
 )
-from generator.models import AbstractSection, Paper
+from generator.models import AbstractSection, CommentCorrection, Paper
 from generator.score import Score
 from generator.slug import slugify
 from generator.summarize import at_a_glance, extractive_summary
@@ -63,11 +63,31 @@ class PageState:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """A paper's summary and where it came from (``extractive`` or ``llm``)."""
+
+    text: str
+    source: str = "extractive"
+    model: str | None = None
+
+
+# Frontmatter keys that other stages own (e.g. the Paper Surfer importer's history):
+# a re-render keeps them exactly as they were.
+CARRIED_KEYS = ("imported",)
+
+
+@dataclass(frozen=True)
 class PageOptions:
     language: str = "en"
     summary_max_chars: int = 400
     abstract_omitted: bool = False  # the embedded sample carries no abstract text
     sample: bool = False  # the page comes from the embedded sample, not from PubMed
+
+
+def corrections(paper: Paper) -> list[CommentCorrection]:
+    """Comments and corrections worth showing: not the legacy ``Cites`` reference entries
+    (old MEDLINE records list every cited work there, thousands in all)."""
+    return [c for c in paper.comments_corrections if c.ref_type != "Cites"]
 
 
 def paper_path(pmid: str) -> str:
@@ -83,8 +103,9 @@ def build_frontmatter(
     score: Score,
     collected: str,
     updated: str,
-    summary: str | None,
+    summary: Summary | None,
     options: PageOptions,
+    carried: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The page's metadata, in a fixed key order (pure)."""
     j = paper.journal
@@ -123,7 +144,7 @@ def build_frontmatter(
         "retracted": paper.retracted,
         "corrections": [
             {"type": c.ref_type, "pmid": c.pmid, "source": c.ref_source}
-            for c in paper.comments_corrections
+            for c in corrections(paper)
         ],
         "citation_status": paper.citation_status,
         "is_book": paper.is_book,
@@ -132,7 +153,14 @@ def build_frontmatter(
         "url": paper.url,
     }
     if summary:
-        meta["description"] = summary if len(summary) <= 200 else summary[:199] + "…"
+        text = summary.text
+        meta["summary_source"] = summary.source
+        if summary.model:
+            meta["summary_model"] = summary.model
+        meta["description"] = text if len(text) <= 200 else text[:199] + "…"
+    for key in CARRIED_KEYS:
+        if carried and carried.get(key) is not None:
+            meta[key] = carried[key]
     return meta
 
 
@@ -142,18 +170,22 @@ def render_paper_page(
     score: Score,
     today: str,
     options: PageOptions | None = None,
+    summary: Summary | None = None,
 ) -> str:
     """The whole page text for ``paper`` (pure and deterministic).
 
     ``state`` carries what an earlier page remembered (topics, first collection
-    date, last update, the user's notes); ``today`` is used for a new page.
+    date, last update, the user's notes, carried frontmatter); ``today`` is used for
+    a new page. ``summary`` defaults to the extractive one.
     """
     options = options or PageOptions()
-    summary = extractive_summary(paper, options.summary_max_chars)
+    if summary is None:
+        text = extractive_summary(paper, options.summary_max_chars)
+        summary = Summary(text) if text else None
     collected = state.collected or today
     updated = state.updated or today
     meta = build_frontmatter(
-        paper, state.search_keywords, score, collected, updated, summary, options
+        paper, state.search_keywords, score, collected, updated, summary, options, state.meta
     )
     body = render_body(paper, meta, score, summary, state.notes, options)
     return dump_page(meta, body)
@@ -170,7 +202,7 @@ def render_body(
     paper: Paper,
     meta: dict[str, Any],
     score: Score,
-    summary: str | None,
+    summary: Summary | None,
     notes: str,
     options: PageOptions,
 ) -> str:
@@ -208,14 +240,17 @@ def _retraction_block(paper: Paper, lab: dict[str, str]) -> list[str]:
 
 
 def _summary_section(
-    paper: Paper, summary: str | None, options: PageOptions, lab: dict[str, str]
+    paper: Paper, summary: Summary | None, options: PageOptions, lab: dict[str, str]
 ) -> list[str]:
     lines = [f"## {lab['summary']}", ""]
     glance = at_a_glance(paper, options.language)
     if glance:
         lines += [f"**{lab['at_a_glance']}**: {escape_md(glance)}", ""]
     if summary:
-        lines += [escape_md(summary, line_start=True), "", f"*{lab['summary_extractive']}*", ""]
+        note = lab["summary_extractive"]
+        if summary.source == "llm":
+            note = lab["summary_llm"].format(model=summary.model or "?")
+        lines += [escape_md(summary.text, line_start=True), "", f"*{escape_md(note)}*", ""]
     elif options.abstract_omitted:
         lines += [lab["abstract_offline"], ""]
     else:
@@ -340,9 +375,9 @@ def _metadata_section(paper: Paper, lab: dict[str, str]) -> list[str]:
             extra = ", ".join(x for x in (g.agency, g.country) if x)
             grants.append(escape_md((g.grant_id or "–") + (f" ({extra})" if extra else "")))
         lines += _item(lab["grants"], "; ".join(grants))
-    if paper.comments_corrections:
+    if corrections(paper):
         items = []
-        for c in paper.comments_corrections:
+        for c in corrections(paper):
             text = f"{c.ref_type}: {c.ref_source or ''}".strip().rstrip(":")
             items.append(md_link(text, pubmed_url(c.pmid)) if c.pmid else escape_md(text))
         lines += _item(lab["corrections"], "; ".join(items))
