@@ -19,6 +19,7 @@ from generator.models import DeletedCitation, Paper
 from generator.pages import (
     PageOptions,
     PageState,
+    Summary,
     extract_notes,
     paper_path,
     read_page_state,
@@ -69,6 +70,7 @@ def plan_page(
     options: PageOptions,
     first_collected: str | None = None,
     name: str = "<page>",
+    summary: Summary | None = None,
 ) -> str:
     """The page text ``paper`` should have now (pure).
 
@@ -82,10 +84,10 @@ def plan_page(
     state = dataclasses.replace(state, search_keywords=keywords)
     topics = [t for t in (config.topic(k) for k in keywords) if t is not None]
     score = score_paper(paper, topics, config.scoring, config.high_impact_journals)
-    text = render_paper_page(paper, state, score, today, options)
+    text = render_paper_page(paper, state, score, today, options, summary)
     if existing is not None and text != existing:
         text = render_paper_page(
-            paper, dataclasses.replace(state, updated=today), score, today, options
+            paper, dataclasses.replace(state, updated=today), score, today, options, summary
         )
     return text
 
@@ -98,8 +100,13 @@ def ingest_papers(
     keywords_for: Callable[[Paper], Sequence[str]] = lambda p: (),
     options: PageOptions | None = None,
     first_collected: Mapping[str, str] | None = None,
+    summaries: Mapping[str, Summary] | None = None,
 ) -> IngestReport:
-    """Write (or leave alone) one page per paper; handle DeleteCitation entries."""
+    """Write (or leave alone) one page per paper; handle DeleteCitation entries.
+
+    ``summaries`` (by PMID) replaces the extractive summary, e.g. with a cached
+    machine-written one.
+    """
     options = options or PageOptions(
         language=config.site.language, summary_max_chars=config.summary.max_chars
     )
@@ -123,6 +130,7 @@ def ingest_papers(
             options,
             (first_collected or {}).get(record.pmid),
             name=str(path),
+            summary=(summaries or {}).get(record.pmid),
         )
         if text == existing:
             report.unchanged.append(record.pmid)
