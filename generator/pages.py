@@ -25,7 +25,7 @@ from generator.markdown import (
     pmc_url,
     pubmed_url,
 )
-from generator.models import AbstractSection, CommentCorrection, Paper
+from generator.models import AbstractSection, Author, CommentCorrection, Paper
 from generator.score import Score
 from generator.slug import slugify
 from generator.summarize import at_a_glance, extractive_summary
@@ -84,6 +84,16 @@ class PageOptions:
     sample: bool = False  # the page comes from the embedded sample, not from PubMed
 
 
+def csl_name(author: Author) -> dict[str, str]:
+    """A CSL-JSON name: ``{family, given}`` for a person, ``{literal}`` for a group."""
+    if author.collective_name:
+        return {"literal": author.collective_name}
+    name = {"family": author.last_name or "", "given": author.fore_name or author.initials or ""}
+    if author.suffix:
+        name["suffix"] = author.suffix
+    return {k: v for k, v in name.items() if v}
+
+
 def corrections(paper: Paper) -> list[CommentCorrection]:
     """Comments and corrections worth showing: not the legacy ``Cites`` reference entries
     (old MEDLINE records list every cited work there, thousands in all)."""
@@ -116,6 +126,7 @@ def build_frontmatter(
         "title": paper.title or labels(options.language)["untitled"],
         "vernacular_title": paper.vernacular_title,
         "authors": [a.display_name for a in paper.authors if a.display_name],
+        "author_names": [csl_name(a) for a in paper.authors if a.display_name],
         "journal": j.title,
         "journal_iso": j.iso_abbreviation,
         "volume": j.volume,
@@ -130,6 +141,11 @@ def build_frontmatter(
         "keywords": list(paper.keywords),
         "mesh": [m.descriptor for m in paper.mesh],
         "mesh_major": [m.descriptor for m in paper.mesh if m.major],
+        "mesh_qualifiers": {
+            m.descriptor: [q + ("*" if major else "") for q, major in m.qualifiers]
+            for m in paper.mesh
+            if m.qualifiers
+        },
         "publication_types": list(paper.publication_types),
         "language": list(paper.languages),
         "grants": [
