@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the main job: harvest from PubMed (or the sample, offline), then build site/",
         description="Harvest from PubMed when E-utilities answers, otherwise build from the "
         "embedded sample, then build site/. It says which it did.",
+        epilog="example: python -m generator site --config other/kb.yml",
     )
     p.add_argument("--site-dir", type=Path, default=None, help="output folder (default: site/)")
     sub.add_parser(

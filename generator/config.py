@@ -21,6 +21,7 @@ from generator.errors import ConfigError
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 LANGUAGES = ("en", "ko")
 DATETYPES = ("edat", "pdat")
+SUMMARY_MODES = ("extractive", "llm")
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,28 @@ class ScoringConfig:
 
 
 @dataclass(frozen=True)
+class LLMConfig:
+    """An OpenAI-compatible chat-completions endpoint (``summary.mode: llm``).
+
+    The API key is never part of the config: only the name of the environment variable
+    that holds it.
+    """
+
+    base_url: str
+    model: str
+    api_key_env: str = "OPENAI_API_KEY"
+    max_concurrency: int = 4
+    timeout_s: float = 60.0
+    max_retries: int = 3
+    prompt_version: str | None = None  # a tag of yours: changing it re-summarises every paper
+
+
+@dataclass(frozen=True)
 class SummaryConfig:
     mode: str = "extractive"
     max_chars: int = 400
+    language: str | None = None  # the summary's language; None: site.language
+    llm: LLMConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -273,12 +293,7 @@ def parse_config(data: Any, base_dir: Path, source: str = "<config>") -> Config:
     topics = _parse_topics(c, top.get("topics"))
     harvest = _parse_harvest(c, top.get("harvest"))
     scoring = _parse_scoring(c, top.get("scoring"))
-    summary_raw = c.mapping(top.get("summary"), "summary", {"mode", "max_chars"})
-    summary = SummaryConfig(
-        mode=c.get(summary_raw, "mode", "summary", c.choice(("extractive",)), "extractive")
-        or "extractive",
-        max_chars=c.get(summary_raw, "max_chars", "summary", c.positive, 400) or 400,
-    )
+    summary = _parse_summary(c, top.get("summary"), site.language)
     paths_raw = c.mapping(top.get("paths"), "paths", {"site_src", "state"})
     site_src = c.get(paths_raw, "site_src", "paths", c.string, "site_src") or "site_src"
     state_dir = c.get(paths_raw, "state", "paths", c.string, "state") or "state"
@@ -431,6 +446,65 @@ def _parse_scoring(c: _Checker, raw: Any) -> ScoringConfig:
         publication_types=c.get(f, "publication_types", "scoring.filters", c.strings, ()) or (),
     )
     return ScoringConfig(weights=weights, thresholds=thresholds, filters=filters)
+
+
+_LLM_KEYS = {
+    "base_url",
+    "model",
+    "api_key_env",
+    "max_concurrency",
+    "timeout_s",
+    "max_retries",
+    "prompt_version",
+}
+
+
+def _parse_summary(c: _Checker, raw: Any, site_language: str) -> SummaryConfig:
+    s = c.mapping(raw, "summary", {"mode", "max_chars", "language", "llm"})
+    mode = c.get(s, "mode", "summary", c.choice(SUMMARY_MODES), "extractive") or "extractive"
+    llm_raw = s.get("llm")
+    llm = None
+    if isinstance(llm_raw, Mapping) and "api_key" in llm_raw:
+        # Never echo the value: it is a secret pasted where it does not belong.
+        c.error(
+            "summary.llm.api_key", "never put the key in kb.yml; name its variable in api_key_env"
+        )
+        llm_raw = {k: v for k, v in llm_raw.items() if k != "api_key"}
+    lm = c.mapping(llm_raw, "summary.llm", _LLM_KEYS)
+    if lm or mode == "llm":
+        p, d = "summary.llm", LLMConfig("", "")
+        base_url = c.get(lm, "base_url", p, c.string)
+        model = c.get(lm, "model", p, c.string)
+        if mode == "llm":
+            for key, value in (("base_url", base_url), ("model", model)):
+                if value is None and lm.get(key) is None:
+                    c.error(f"{p}.{key}", "required when summary.mode is llm")
+        if base_url is not None and not re.match(r"^https?://", base_url):
+            c.error(f"{p}.base_url", f"expected an http(s) URL, got {base_url!r}")
+        key_env = c.get(lm, "api_key_env", p, c.string, d.api_key_env) or d.api_key_env
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key_env):
+            # Not echoed either: a pasted key is the likely mistake.
+            c.error(f"{p}.api_key_env", "expected the NAME of an environment variable")
+        timeout = c.get(lm, "timeout_s", p, c.number, d.timeout_s)
+        if timeout is not None and timeout <= 0:
+            c.error(f"{p}.timeout_s", "must be > 0")
+        llm = LLMConfig(
+            base_url=base_url or "",
+            model=model or "",
+            api_key_env=key_env,
+            max_concurrency=c.get(lm, "max_concurrency", p, c.positive, d.max_concurrency)
+            or d.max_concurrency,
+            timeout_s=timeout or d.timeout_s,
+            max_retries=c.get(lm, "max_retries", p, c.integer, d.max_retries) or 0,
+            prompt_version=c.get(lm, "prompt_version", p, c.string),
+        )
+    return SummaryConfig(
+        mode=mode,
+        max_chars=c.get(s, "max_chars", "summary", c.positive, 400) or 400,
+        language=c.get(s, "language", "summary", c.choice(LANGUAGES), site_language)
+        or site_language,
+        llm=llm,
+    )
 
 
 class _YamlLoader(yaml.SafeLoader):

@@ -2,8 +2,9 @@
 
 A *simple* term (ASCII letters/digits separated by single spaces) becomes its
 lower-cased, hyphenated form (``Breast Neoplasms`` → ``breast-neoplasms``).
-Any other term (commas, slashes, ``..``, Unicode, double spaces) becomes an
-ASCII approximation followed by ``--`` and 8 hex digits of the term's SHA-1.
+Any other term (commas, slashes, ``..``, Unicode, double spaces, and ``index``, whose
+slug would be the grouping folder's own ``index.md``) becomes an ASCII approximation
+followed by ``--`` and 8 hex digits of the term's SHA-1.
 Simple slugs never contain ``--``, so the two forms cannot collide; two simple
 terms collide only when they are equal ignoring case.
 """
@@ -16,11 +17,13 @@ import unicodedata
 
 _SIMPLE = re.compile(r"[A-Za-z0-9]+( [A-Za-z0-9]+)*")
 _MAX_READABLE = 60
+_RESERVED = frozenset({"index"})  # keywords/index.md and mesh/index.md list the terms
 
 
 def slugify(term: str) -> str:
     """Return the slug for ``term`` (deterministic; no I/O)."""
-    if _SIMPLE.fullmatch(term) and len(term) <= _MAX_READABLE:
+    simple = _SIMPLE.fullmatch(term) and term.lower() not in _RESERVED
+    if simple and len(term) <= _MAX_READABLE:
         return term.lower().replace(" ", "-")
     ascii_form = unicodedata.normalize("NFKD", term).encode("ascii", "ignore").decode()
     readable = re.sub(r"[^a-z0-9]+", "-", ascii_form.lower()).strip("-")[:_MAX_READABLE]
