@@ -1,52 +1,57 @@
-"""Grouping pages from the paper pages on disk: landing page, topics, MeSH, all papers.
+"""Grouping pages from the paper pages on disk.
 
-``load_entries`` reads the frontmatter of every paper page; ``render_index_pages``
-is pure (entries in, ``{relative path: text}`` out); ``write_index_pages`` writes
-what changed and removes generated pages that no longer have papers.
+Landing page (what is new, counts, charts), topics, MeSH descriptors (A–Z), facets
+(publication type, year, journal), retractions, the status page and all papers.
+``render_index_pages`` is pure (entries and run records in, ``{relative path: text}``
+out); ``write_index_pages`` reads the pages, writes what changed and removes generated
+pages that no longer have papers.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.charts import papers_per_month_svg, top_mesh_svg
 from generator.config import Config
 from generator.errors import PageError
+from generator.facets import (
+    render_journal_pages,
+    render_retracted_page,
+    render_type_pages,
+    render_year_pages,
+)
 from generator.i18n import labels
+from generator.listing import (
+    GENERATED_FLAG,
+    RELEVANCES,
+    Entry,
+    entry_from_meta,
+    line,
+    load_entries,
+    newest_first,
+    page,
+    paginate,
+)
 from generator.markdown import escape_md
-from generator.pages import dump_page, split_page
+from generator.pages import split_page
 from generator.slug import slugify
-from generator.store import iter_pages, read_text, remove_files, write_if_changed
+from generator.state import load_run_records
+from generator.status import last_run, render_status
+from generator.store import read_text, remove_files, write_if_changed
+
+__all__ = ["GENERATED_FLAG", "Entry", "entry_from_meta", "load_entries", "render_index_pages"]
 
 PAGE_SIZE = 500  # entries per grouping page before it is split into numbered pages
 NEWEST_ON_LANDING = 20
-GENERATED_FLAG = "kb_generated"
-RELEVANCES = ("high", "medium", "low")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """What a list needs to know about one paper (read from its frontmatter)."""
-
-    pmid: str
-    title: str
-    journal: str | None = None
-    year: int | None = None
-    pub_date: str | None = None
-    collected: str | None = None
-    relevance: str = "low"
-    score: float = 0.0
-    retracted: bool = False
-    search_keywords: tuple[str, ...] = ()
-    mesh: tuple[str, ...] = ()
-    mesh_major: tuple[str, ...] = ()
-
-    @property
-    def newest_key(self) -> tuple[str, int]:
-        return (self.pub_date or "", int(self.pmid))
+CO_OCCURRING = 10  # descriptors listed as co-occurring on a MeSH page
+# Check tags say who was studied, not what: leave them out of "most frequent" charts.
+CHECK_TAGS = ("Humans", "Animals", "Female", "Male", "Mice", "Adult", "Middle Aged", "Aged")
+GENERATED_DIRS = ("keywords", "mesh", "types", "years", "journals", "papers/index")
+GENERATED_ROOT = ("index.md", "retracted.md", "status.md", "papers/index.md")
 
 
 @dataclass
@@ -57,116 +62,7 @@ class IndexReport:
     papers: int = 0
 
 
-def entry_from_meta(meta: dict[str, Any], name: str) -> Entry:
-    """An :class:`Entry` from a paper page's frontmatter; ``PageError`` if unusable."""
-    pmid = str(meta.get("pmid") or "")
-    if not pmid.isdigit():
-        raise PageError(f"{name}: frontmatter has no numeric pmid")
-
-    def strings(key: str) -> tuple[str, ...]:
-        value = meta.get(key) or []
-        if not isinstance(value, list):
-            raise PageError(f"{name}: {key} must be a list")
-        return tuple(str(v) for v in value)
-
-    relevance = str(meta.get("relevance") or "low")
-    return Entry(
-        pmid=pmid,
-        title=str(meta.get("title") or pmid),
-        journal=meta.get("journal"),
-        year=meta.get("year"),
-        pub_date=None if meta.get("pub_date") is None else str(meta["pub_date"]),
-        collected=None if meta.get("collected") is None else str(meta["collected"]),
-        relevance=relevance if relevance in RELEVANCES else "low",
-        score=float(meta.get("score") or 0.0),
-        retracted=bool(meta.get("retracted")),
-        search_keywords=strings("search_keywords"),
-        mesh=strings("mesh"),
-        mesh_major=strings("mesh_major"),
-    )
-
-
-def load_entries(site_src: Path) -> list[Entry]:
-    """Every paper page's entry, sorted by PMID."""
-    entries = []
-    for path in iter_pages(site_src / "papers"):
-        if not path.stem.isdigit():
-            continue  # papers/index.md and its numbered pages
-        meta, _ = split_page(path.read_text(encoding="utf-8"), str(path))
-        entries.append(entry_from_meta(meta, str(path)))
-    return sorted(entries, key=lambda e: int(e.pmid))
-
-
 # --- rendering (pure) -------------------------------------------------------------
-
-
-def _newest_first(entries: Iterable[Entry]) -> list[Entry]:
-    return sorted(entries, key=lambda e: e.newest_key, reverse=True)
-
-
-def _line(e: Entry, prefix: str, lab: dict[str, str], show_relevance: bool = True) -> str:
-    badge = f"**⚠ {lab['retracted_title']}** · " if e.retracted else ""
-    parts = [f"- {badge}[{escape_md(e.title)}]({prefix}papers/{e.pmid}.md)"]
-    if e.journal:
-        parts.append(f"*{escape_md(e.journal)}*")
-    if e.year:
-        parts.append(str(e.year))
-    if show_relevance:
-        parts.append(lab[e.relevance])
-    return " · ".join(parts)
-
-
-def _page(title: str, body: list[str], extra: dict[str, Any] | None = None) -> str:
-    meta: dict[str, Any] = {"title": title, GENERATED_FLAG: True, **(extra or {})}
-    return dump_page(meta, "\n".join(body).rstrip("\n") + "\n")
-
-
-def _paginate(
-    base: str, title: str, head: list[str], sections: list[tuple[str | None, list[str]]], lab
-) -> dict[str, str]:
-    """Split long lists over ``base.md``, ``base/page-2.md``, … keeping section headings."""
-    flat = [(heading, line) for heading, lines in sections for line in lines]
-    chunks = [flat[i : i + PAGE_SIZE] for i in range(0, len(flat), PAGE_SIZE)] or [[]]
-    pages: dict[str, str] = {}
-    n = len(chunks)
-    for number, chunk in enumerate(chunks, start=1):
-        path = f"{base}.md" if number == 1 else f"{base}/page-{number}.md"
-        body = [f"# {escape_md(title)}", ""]
-        if number == 1:
-            body += head
-        else:
-            body += [f"{lab['page']} {number} / {n}", ""]
-        current: str | None = None
-        for heading, line in chunk:
-            if heading and heading != current:
-                body += ["", f"## {heading}", ""]
-                current = heading
-            body.append(_relink(line, depth=0 if number == 1 else 1))
-        if n > 1:
-            body += ["", _pager(base, number, n, lab)]
-        pages[path] = _page(title if number == 1 else f"{title} ({number})", body)
-    return pages
-
-
-def _relink(line: str, depth: int) -> str:
-    return line.replace("](../", "](" + "../" * (depth + 1)) if depth else line
-
-
-def _pager(base: str, number: int, total: int, lab: dict[str, str]) -> str:
-    stem = base.rsplit("/", 1)[-1]
-
-    def href(k: int) -> str:
-        if number == 1:
-            return f"{stem}/page-{k}.md"
-        return f"../{stem}.md" if k == 1 else f"page-{k}.md"
-
-    links = []
-    if number > 1:
-        links.append(f"[← {lab['previous']}]({href(number - 1)})")
-    links.append(f"{lab['page']} {number} / {total}")
-    if number < total:
-        links.append(f"[{lab['next']} →]({href(number + 1)})")
-    return " · ".join(links)
 
 
 def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, str]:
@@ -202,15 +98,31 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
             head += [f"**{lab['query']}**: <code>{escape_md(topic.query)}</code>", ""]
         head += [f"{len(papers)} {lab['papers_count']}", ""]
         sections = [
-            (
-                lab[r],
-                [_line(e, "../", lab, False) for e in _newest_first(papers) if e.relevance == r],
-            )
+            (lab[r], [line(e, "../", lab, False) for e in newest_first(papers) if e.relevance == r])
             for r in RELEVANCES
         ]
-        pages.update(_paginate(f"keywords/{slug}", name, head, [s for s in sections if s[1]], lab))
-    pages["keywords/index.md"] = _page(lab["topics"], index)
+        pages.update(
+            paginate(
+                f"keywords/{slug}",
+                name,
+                head,
+                [s for s in sections if s[1]],
+                lab,
+                PAGE_SIZE,
+                extra={"kb_kind": "topic", "kb_slug": slug},
+                filterable=True,
+            )
+        )
+    pages["keywords/index.md"] = page(lab["topics"], index)
     return pages
+
+
+def co_occurring(
+    term: str, papers: Sequence[Entry], n: int = CO_OCCURRING
+) -> list[tuple[str, int]]:
+    """The descriptors that appear most often with ``term`` (ties by name)."""
+    counts = Counter(m for e in papers for m in e.mesh if m != term)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
 def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str]:
@@ -228,23 +140,41 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
         letters[first if "A" <= first <= "Z" else "#"].append(
             f"- [{escape_md(term)}]({slug}.md) ({len(papers)})"
         )
-        major = [e for e in _newest_first(papers) if term in e.mesh_major]
-        minor = [e for e in _newest_first(papers) if term not in e.mesh_major]
+
+        def item(e: Entry, term: str = term) -> str:
+            quals = e.qualifiers(term)
+            note = f"{lab['qualifiers']}: {escape_md(', '.join(quals))}" if quals else ""
+            return line(e, "../", lab, note=note)
+
+        major = [item(e) for e in newest_first(papers) if term in e.mesh_major]
+        minor = [item(e) for e in newest_first(papers) if term not in e.mesh_major]
         sections = [
-            (f"{lab['major_topic']} ★", [_line(e, "../", lab) for e in major]),
-            (
-                lab["all_papers"] if not major else lab["papers"],
-                [_line(e, "../", lab) for e in minor],
-            ),
+            (f"{lab['major_topic']} ★", major),
+            (lab["all_papers"] if not major else lab["papers"], minor),
         ]
         head = [f"{len(papers)} {lab['papers_count']}", ""]
-        pages.update(_paginate(f"mesh/{slug}", term, head, [s for s in sections if s[1]], lab))
+        related = co_occurring(term, papers)
+        if related:
+            links = ", ".join(f"[{escape_md(m)}]({slugify(m)}.md) ({c})" for m, c in related)
+            head += [f"**{lab['co_occurring']}**: {links}", ""]
+        pages.update(
+            paginate(
+                f"mesh/{slug}",
+                term,
+                head,
+                [s for s in sections if s[1]],
+                lab,
+                PAGE_SIZE,
+                extra={"kb_kind": "mesh", "kb_slug": slug},
+                filterable=True,
+            )
+        )
     order = sorted(letters, key=lambda c: (c == "#", c))
     index = [f"# {lab['mesh_terms']}", "", lab["mesh_index_intro"], ""]
     index += [" · ".join(f"[{c}](#{_anchor(c)})" for c in order), ""]
     for c in order:
         index += [f"## {c} {{#{_anchor(c)}}}", "", *letters[c], ""]
-    pages["mesh/index.md"] = _page(lab["mesh_terms"], index)
+    pages["mesh/index.md"] = page(lab["mesh_terms"], index)
     return pages
 
 
@@ -254,58 +184,117 @@ def _anchor(letter: str) -> str:
 
 def render_papers_index(entries: Sequence[Entry], config: Config) -> dict[str, str]:
     lab = labels(config.site.language)
-    lines = [_line(e, "../", lab) for e in _newest_first(entries)]
+    # papers/index.md paginates into papers/index/page-N.md, one folder deeper.
+    items = [line(e, "../", lab) for e in newest_first(entries)]
     head = [f"{len(entries)} {lab['papers_count']}", ""]
-    pages = _paginate("papers/index", lab["all_papers"], head, [(None, lines)], lab)
-    # papers/index.md paginates into papers/index/page-N.md: links go one level deeper.
-    return pages
+    return paginate(
+        "papers/index", lab["all_papers"], head, [(None, items)], lab, PAGE_SIZE, filterable=True
+    )
 
 
-def render_landing(entries: Sequence[Entry], config: Config) -> str:
+def _inline_svg(svg: str | None) -> list[str]:
+    # One line of raw HTML inside a div: Python-Markdown passes it through untouched.
+    return [f'<div class="kb-chart">{svg}</div>', ""] if svg else []
+
+
+def render_landing(
+    entries: Sequence[Entry], config: Config, runs: Sequence[dict[str, Any]] = ()
+) -> str:
     lab = labels(config.site.language)
     title = config.site.title
     body = [f"# {escape_md(title)}", ""]
     if config.site.description:
         body += [escape_md(config.site.description, line_start=True), ""]
     body += [lab["landing_intro"], ""]
-    n_mesh = len({m for e in entries for m in e.mesh})
-    n_topics = len(
-        {k for e in entries for k in e.search_keywords} | {t.name for t in config.topics}
+    body += _whats_new(entries, config, runs, lab)
+    topics = sorted(
+        {k for e in entries for k in e.search_keywords} | {t.name for t in config.topics},
+        key=str.casefold,
     )
+    n_mesh = len({m for e in entries for m in e.mesh})
+    n_retracted = sum(1 for e in entries if e.retracted)
     body += [
         f"## {lab['counts']}",
         "",
         f"- [{lab['all_papers']}](papers/index.md): {len(entries)}",
-        f"- [{lab['topics']}](keywords/index.md): {n_topics}",
+        f"- [{lab['topics']}](keywords/index.md): {len(topics)}",
         f"- [{lab['mesh_terms']}](mesh/index.md): {n_mesh}",
+        f"- {lab['browse_by']}: [{lab['publication_types']}](types/index.md) · "
+        f"[{lab['years']}](years/index.md) · [{lab['journals']}](journals/index.md)",
+        f"- [{lab['retracted_page']}](retracted.md): {n_retracted}",
+        f"- [{lab['status']}](status.md)",
         "",
-        f"| {lab['relevance']} | {lab['papers']} |",
-        "|---|---:|",
+        f"| {lab['topic']} | {lab['high']} | {lab['medium']} | {lab['low']} | {lab['total']} |",
+        "|---|---:|---:|---:|---:|",
     ]
-    for r in RELEVANCES:
-        body.append(f"| {lab[r]} | {sum(1 for e in entries if e.relevance == r)} |")
+    for name in topics:
+        papers = [e for e in entries if name in e.search_keywords]
+        counts = " | ".join(str(sum(1 for e in papers if e.relevance == r)) for r in RELEVANCES)
+        body.append(
+            f"| [{escape_md(name)}](keywords/{slugify(name)}.md) | {counts} | {len(papers)} |"
+        )
+    totals = " | ".join(str(sum(1 for e in entries if e.relevance == r)) for r in RELEVANCES)
+    body += [f"| **{lab['total']}** | {totals} | {len(entries)} |", ""]
+    months = papers_per_month_svg(entries, topics, lab["chart_months"])
+    mesh = top_mesh_svg(entries, lab["chart_mesh"], skip=CHECK_TAGS)
+    if months or mesh:
+        body += [f"## {lab['charts']}", "", *_inline_svg(months), *_inline_svg(mesh)]
     newest = sorted(entries, key=lambda e: (e.collected or "", e.newest_key), reverse=True)
-    body += ["", f"## {lab['newest']}", ""]
-    body += [_line(e, "", lab) for e in newest[:NEWEST_ON_LANDING]]
-    return _page(title, body)
+    body += [f"## {lab['newest']}", ""]
+    body += [line(e, "", lab) for e in newest[:NEWEST_ON_LANDING]]
+    return page(title, body)
 
 
-def render_index_pages(entries: Sequence[Entry], config: Config) -> dict[str, str]:
+def _whats_new(
+    entries: Sequence[Entry], config: Config, runs: Sequence[dict[str, Any]], lab: dict[str, str]
+) -> list[str]:
+    """Papers first collected on the day of the last harvest, per topic."""
+    run = last_run(runs)
+    if run is None:
+        return []
+    day = str(run.get("started", ""))[:10]
+    new = [e for e in entries if (e.collected or "") >= day]
+    out = [f"## {lab['whats_new']}", "", lab["whats_new_intro"].format(date=day, n=len(new)), ""]
+    by_topic: dict[str, list[Entry]] = defaultdict(list)
+    for e in new:
+        for k in e.search_keywords:
+            by_topic[k].append(e)
+    for name in sorted(by_topic, key=str.casefold):
+        papers = newest_first(by_topic[name])
+        out += [f"### {escape_md(name)} ({len(papers)})", ""]
+        out += [line(e, "", lab) for e in papers[:10]]
+        if len(papers) > 10:
+            out.append(f"- [{lab['more']}](keywords/{slugify(name)}.md)")
+        out.append("")
+    return out
+
+
+def render_index_pages(
+    entries: Sequence[Entry], config: Config, runs: Sequence[dict[str, Any]] = ()
+) -> dict[str, str]:
     """Every grouping page, keyed by its path relative to ``site_src`` (pure)."""
-    pages = {"index.md": render_landing(entries, config)}
+    lab = labels(config.site.language)
+    pages = {"index.md": render_landing(entries, config, runs)}
     pages.update(render_topic_pages(entries, config))
     pages.update(render_mesh_pages(entries, config))
     pages.update(render_papers_index(entries, config))
+    pages.update(render_type_pages(entries, lab, PAGE_SIZE))
+    pages.update(render_year_pages(entries, lab, PAGE_SIZE))
+    pages.update(render_journal_pages(entries, lab, PAGE_SIZE))
+    pages.update(render_retracted_page(entries, lab))
+    pages["status.md"] = render_status(runs, config, lab)
     return dict(sorted(pages.items()))
+
+
+# --- disk -------------------------------------------------------------------------
 
 
 def _generated_files(site_src: Path) -> list[Path]:
     """Grouping pages an earlier run wrote (they carry the generated flag)."""
+    candidates = [site_src / rel for rel in GENERATED_ROOT]
+    for sub in GENERATED_DIRS:
+        candidates += sorted((site_src / sub).rglob("*.md"))
     found = []
-    candidates = [site_src / "index.md", *(site_src / "papers" / "index").rglob("*.md")]
-    for sub in ("keywords", "mesh"):
-        candidates += list((site_src / sub).rglob("*.md"))
-    candidates.append(site_src / "papers" / "index.md")
     for p in candidates:
         text = read_text(p)
         if text is None:
@@ -320,9 +309,10 @@ def _generated_files(site_src: Path) -> list[Path]:
 
 
 def write_index_pages(site_src: Path, config: Config) -> IndexReport:
-    """Regenerate every grouping page from the paper pages on disk."""
+    """Regenerate every grouping page from the paper pages on disk and the run records."""
     entries = load_entries(site_src)
-    pages = render_index_pages(entries, config)
+    runs = load_run_records(config.state_dir)
+    pages = render_index_pages(entries, config, runs)
     report = IndexReport(papers=len(entries))
     for rel, text in pages.items():
         if write_if_changed(site_src / rel, text):

@@ -28,6 +28,7 @@ def on_config(config: Any) -> Any:
     if kb.site.url:
         config.site_url = kb.site.url
     config.theme["language"] = kb.site.language
+    config.extra["kb_labels"] = lab  # words for the theme overrides (main.html)
     if str(THEME_DIR) not in config.theme.dirs:
         config.theme.dirs.insert(0, str(THEME_DIR))
     config.nav = [
@@ -35,6 +36,15 @@ def on_config(config: Any) -> Any:
         {lab["topics"]: "keywords/index.md"},
         {lab["mesh_terms"]: "mesh/index.md"},
         {lab["all_papers"]: "papers/index.md"},
+        {
+            lab["browse_by"]: [
+                {lab["publication_types"]: "types/index.md"},
+                {lab["years"]: "years/index.md"},
+                {lab["journals"]: "journals/index.md"},
+                {lab["retracted_page"]: "retracted.md"},
+            ]
+        },
+        {lab["status"]: "status.md"},
     ]
     return config
 

@@ -165,8 +165,12 @@ def test_landing_page(sample_kb: Config):
     assert meta == {"title": sample_kb.site.title, "kb_generated": True}
     assert "- [All papers](papers/index.md): 30" in body
     assert f"- [Topics](keywords/index.md): {len(sample_kb.topics)}" in body
-    rows = dict(re.findall(r"^\| (\w+) relevance \| (\d+) \|$", body, re.M))
-    assert sum(int(n) for n in rows.values()) == 30
+    # the topic × relevance table ends with a totals row: high | medium | low | all
+    total = re.search(r"^\| \*\*Total\*\* \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", body, re.M)
+    high, medium, low, everything = (int(n) for n in total.groups())
+    assert high + medium + low == everything == 30
+    per_topic = re.findall(r"^\| \[(.+?)\]\(keywords/.+?\.md\) \| (\d+) \| (\d+) \| (\d+) \|", body, re.M)
+    assert {name for name, *_ in per_topic} >= {t.name for t in sample_kb.topics}
     newest = body.split("## Newest papers", 1)[1]
     assert len(linked_pmids(newest)) == generator.index.NEWEST_ON_LANDING
 
@@ -296,7 +300,9 @@ def test_stale_generated_pages_go_but_hand_written_pages_stay(sample_kb: Config)
     report = write_index_pages(src, sample_kb)
     assert not (src / "keywords" / "retired-topic.md").exists()
     assert not (src / "mesh" / "retired-term.md").exists()
-    assert report.removed == 2
+    # the retired topic, the retired MeSH term, and the journal page of its only paper
+    assert not (src / "journals" / f"{slugify(meta['journal'])}.md").exists()
+    assert report.removed == 3
     for rel, content in hand_written.items():
         assert (src / rel).read_text(encoding="utf-8") == content, rel
     assert (src / "keywords" / "swanton.md").is_file()  # configured: kept, now empty

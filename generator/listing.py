@@ -1,0 +1,211 @@
+"""The building blocks of every list page: entries read from frontmatter, list lines,
+generated-page frontmatter and pagination (pure, except :func:`load_entries`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import PageError
+from generator.markdown import escape_html, escape_md
+from generator.pages import dump_page, split_page
+from generator.store import iter_pages
+
+GENERATED_FLAG = "kb_generated"
+RELEVANCES = ("high", "medium", "low")
+CONCERN_TYPES = ("ExpressionOfConcernIn",)
+ERRATUM_TYPES = ("ErratumIn",)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a list needs to know about one paper (read from its frontmatter)."""
+
+    pmid: str
+    title: str
+    journal: str | None = None
+    year: int | None = None
+    pub_date: str | None = None
+    collected: str | None = None
+    relevance: str = "low"
+    score: float = 0.0
+    retracted: bool = False
+    search_keywords: tuple[str, ...] = ()
+    mesh: tuple[str, ...] = ()
+    mesh_major: tuple[str, ...] = ()
+    publication_types: tuple[str, ...] = ()
+    mesh_qualifiers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    correction_types: tuple[str, ...] = ()
+
+    @property
+    def newest_key(self) -> tuple[str, int]:
+        return (self.pub_date or "", int(self.pmid))
+
+    def qualifiers(self, descriptor: str) -> tuple[str, ...]:
+        return dict(self.mesh_qualifiers).get(descriptor, ())
+
+    @property
+    def concern(self) -> bool:
+        return any(t in CONCERN_TYPES for t in self.correction_types)
+
+    @property
+    def erratum(self) -> bool:
+        return any(t in ERRATUM_TYPES for t in self.correction_types)
+
+
+def entry_from_meta(meta: dict[str, Any], name: str) -> Entry:
+    """An :class:`Entry` from a paper page's frontmatter; ``PageError`` if unusable."""
+    pmid = str(meta.get("pmid") or "")
+    if not pmid.isdigit():
+        raise PageError(f"{name}: frontmatter has no numeric pmid")
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = meta.get(key) or []
+        if not isinstance(value, list):
+            raise PageError(f"{name}: {key} must be a list")
+        return tuple(str(v) for v in value)
+
+    quals = meta.get("mesh_qualifiers") or {}
+    if not isinstance(quals, dict):
+        raise PageError(f"{name}: mesh_qualifiers must be a mapping")
+    corrections = meta.get("corrections") or []
+    relevance = str(meta.get("relevance") or "low")
+    year = meta.get("year")
+    return Entry(
+        pmid=pmid,
+        title=str(meta.get("title") or pmid),
+        journal=None if meta.get("journal") is None else str(meta["journal"]),
+        year=year if isinstance(year, int) else None,
+        pub_date=None if meta.get("pub_date") is None else str(meta["pub_date"]),
+        collected=None if meta.get("collected") is None else str(meta["collected"]),
+        relevance=relevance if relevance in RELEVANCES else "low",
+        score=float(meta.get("score") or 0.0),
+        retracted=bool(meta.get("retracted")),
+        search_keywords=strings("search_keywords"),
+        mesh=strings("mesh"),
+        mesh_major=strings("mesh_major"),
+        publication_types=strings("publication_types"),
+        mesh_qualifiers=tuple(
+            (str(k), tuple(str(q) for q in v or ())) for k, v in sorted(quals.items())
+        ),
+        correction_types=tuple(
+            str(c.get("type")) for c in corrections if isinstance(c, dict) and c.get("type")
+        ),
+    )
+
+
+def load_entries(site_src: Path) -> list[Entry]:
+    """Every paper page's entry, sorted by PMID."""
+    entries = []
+    for path in iter_pages(site_src / "papers"):
+        if not path.stem.isdigit():
+            continue  # papers/index.md and its numbered pages
+        meta, _ = split_page(path.read_text(encoding="utf-8"), str(path))
+        entries.append(entry_from_meta(meta, str(path)))
+    return sorted(entries, key=lambda e: int(e.pmid))
+
+
+def newest_first(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: e.newest_key, reverse=True)
+
+
+def _attr(value: str) -> str:
+    return escape_html(value).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def line(
+    e: Entry,
+    prefix: str,
+    lab: dict[str, str],
+    show_relevance: bool = True,
+    note: str = "",
+) -> str:
+    """One list item: badges, linked title, journal, year, relevance, and data attributes
+    (relevance, year, types) that the filter script on list pages reads."""
+    badges = ""
+    if e.retracted:
+        badges += f"**⚠ {lab['retracted_title']}** · "
+    elif e.concern:
+        badges += f"**⚠ {lab['concern_badge']}** · "
+    parts = [f"- {badges}[{escape_md(e.title)}]({prefix}papers/{e.pmid}.md)"]
+    if e.journal:
+        parts.append(f"*{escape_md(e.journal)}*")
+    if e.year:
+        parts.append(str(e.year))
+    if show_relevance:
+        parts.append(lab[e.relevance])
+    if note:
+        parts.append(note)
+    types = "|".join(e.publication_types)
+    attrs = f'data-relevance="{e.relevance}" data-year="{e.year or ""}" data-types="{_attr(types)}"'
+    # attr_list reads block attributes from the item's last line.
+    return " · ".join(parts) + "\n    {: " + attrs + " }"
+
+
+def page(title: str, body: list[str], extra: dict[str, Any] | None = None) -> str:
+    """A generated page: title and the generated flag in its frontmatter."""
+    meta: dict[str, Any] = {"title": title, GENERATED_FLAG: True, **(extra or {})}
+    return dump_page(meta, "\n".join(body).rstrip("\n") + "\n")
+
+
+FILTER_MARK = '<div class="kb-filter" data-kb-filter></div>'
+
+
+def paginate(
+    base: str,
+    title: str,
+    head: list[str],
+    sections: list[tuple[str | None, list[str]]],
+    lab: dict[str, str],
+    page_size: int,
+    extra: dict[str, Any] | None = None,
+    filterable: bool = False,
+) -> dict[str, str]:
+    """Split long lists over ``base.md``, ``base/page-2.md``, … keeping section headings.
+
+    Links in the lines are written relative to ``base.md``; deeper pages get one more ``../``.
+    """
+    flat = [(heading, item) for heading, items in sections for item in items]
+    chunks = [flat[i : i + page_size] for i in range(0, len(flat), page_size)] or [[]]
+    pages: dict[str, str] = {}
+    n = len(chunks)
+    for number, chunk in enumerate(chunks, start=1):
+        path = f"{base}.md" if number == 1 else f"{base}/page-{number}.md"
+        body = [f"# {escape_md(title)}", ""]
+        body += head if number == 1 else [f"{lab['page']} {number} / {n}", ""]
+        if filterable and chunk:
+            body += [FILTER_MARK, ""]
+        current: str | None = None
+        for heading, item in chunk:
+            if heading and heading != current:
+                body += ["", f"## {heading}", ""]
+                current = heading
+            body.append(_relink(item, depth=0 if number == 1 else 1))
+        if n > 1:
+            body += ["", _pager(base, number, n, lab)]
+        name = title if number == 1 else f"{title} ({number})"
+        pages[path] = page(name, body, extra if number == 1 else None)
+    return pages
+
+
+def _relink(item: str, depth: int) -> str:
+    return item.replace("](../", "](" + "../" * (depth + 1)) if depth else item
+
+
+def _pager(base: str, number: int, total: int, lab: dict[str, str]) -> str:
+    stem = base.rsplit("/", 1)[-1]
+
+    def href(k: int) -> str:
+        if number == 1:
+            return f"{stem}/page-{k}.md"
+        return f"../{stem}.md" if k == 1 else f"page-{k}.md"
+
+    links = []
+    if number > 1:
+        links.append(f"[← {lab['previous']}]({href(number - 1)})")
+    links.append(f"{lab['page']} {number} / {total}")
+    if number < total:
+        links.append(f"[{lab['next']} →]({href(number + 1)})")
+    return " · ".join(links)
