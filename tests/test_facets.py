@@ -1,0 +1,191 @@
+"""Facet pages, retractions, the status page, charts and list filters (issue 5)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from generator import pipeline
+from generator.charts import papers_per_month_svg, top_mesh_svg
+from generator.config import Config
+from generator.index import render_index_pages, write_index_pages
+from generator.listing import Entry, load_entries
+from generator.pages import split_page
+from generator.slug import slugify
+from generator.state import append_run_record
+from generator.status import empty_streak
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "xml"
+
+
+def linked(body: str) -> set[str]:
+    return set(re.findall(r"papers/(\d+)\.md", body))
+
+
+def body(config: Config, rel: str) -> str:
+    return split_page((config.site_src / rel).read_text(encoding="utf-8"))[1]
+
+
+def test_facet_pages_list_the_right_papers(sample_kb: Config) -> None:
+    entries = load_entries(sample_kb.site_src)
+    for kind, key in (("types", "publication_types"), ("journals", "journal")):
+        values: dict[str, set[str]] = {}
+        for path in (sample_kb.site_src / "papers").glob("[0-9]*.md"):
+            meta = split_page(path.read_text(encoding="utf-8"))[0]
+            for v in meta[key] if isinstance(meta[key], list) else [meta[key]]:
+                values.setdefault(v, set()).add(meta["pmid"])
+        for value, pmids in values.items():
+            assert linked(body(sample_kb, f"{kind}/{slugify(value)}.md")) == pmids, value
+    by_year: dict[int, set[str]] = {}
+    for e in entries:
+        by_year.setdefault(e.year, set()).add(e.pmid)
+    for year, pmids in by_year.items():
+        assert linked(body(sample_kb, f"years/{year}.md")) == pmids
+    reviews = body(sample_kb, "types/index.md")
+    # study designs come before the generic "Journal Article"
+    assert reviews.index("[Review]") < reviews.index("[Journal Article]")
+
+
+def test_retracted_paper_warns_on_its_page_and_in_every_list(kb: Config, render_md) -> None:
+    pipeline.ingest(kb, [FIXTURES / "full_article.xml"], ["cancer"], today="2025-01-01")
+    write_index_pages(kb.site_src, kb)
+    page = body(kb, "papers/2001.md")
+    html = render_md(page)
+    assert page.index('!!! danger "Retracted publication"') < page.index("## Summary")
+    assert 'class="admonition danger"' in html
+    assert "https://pubmed.ncbi.nlm.nih.gov/3001/" in page  # the retraction notice
+    assert "https://pubmed.ncbi.nlm.nih.gov/3002/" in page  # the expression of concern
+    lists = ["keywords/cancer.md", "papers/index.md", "retracted.md", "index.md", "years/2023.md"]
+    for rel in lists:
+        item = next(x for x in body(kb, rel).splitlines() if "papers/2001.md" in x)
+        assert "⚠ Retracted publication" in item, rel
+    retracted = body(kb, "retracted.md")
+    assert linked(retracted.split("## Expression of concern")[0]) == {"2001"}
+
+
+def test_status_page_reflects_run_records_with_a_failed_topic(kb: Config, render_md) -> None:
+    for day in ("2026-01-03", "2026-01-10", "2026-01-17"):
+        append_run_record(
+            kb.state_dir,
+            {
+                "started": f"{day}T02:00:00+00:00",
+                "ok": day != "2026-01-17",
+                "dry_run": False,
+                "new": 4,
+                "updated": 1,
+                "fetched": 5,
+                "topics": [
+                    {
+                        "name": "cancer",
+                        "query": "cancer[tiab]",
+                        "window": {"start": "2026-01-01", "end": day, "datetype": "edat"},
+                        "hits": 5,
+                        "new": 4,
+                        "updated": 1,
+                        "errors": [],
+                        "ok": True,
+                    },
+                    {
+                        "name": "germline",
+                        "query": "germline[tiab] <b>",
+                        "window": {"start": "2026-01-01", "end": day, "datetype": "edat"},
+                        "hits": 0,
+                        "new": 0,
+                        "updated": 0,
+                        "errors": [] if day != "2026-01-17" else ["esearch failed: HTTP 500"],
+                        "ok": day != "2026-01-17",
+                    },
+                    {
+                        "name": "somatic",
+                        "query": "somatic[tiab]",
+                        "window": {"start": "2026-01-01", "end": day, "datetype": "edat"},
+                        "hits": 0,
+                        "new": 0,
+                        "updated": 0,
+                        "errors": [],
+                        "ok": True,
+                    },
+                ],
+            },
+        )
+    write_index_pages(kb.site_src, kb)
+    status = body(kb, "status.md")
+    html = render_md(status)
+    assert '!!! failure "The last harvest FAILED' in status
+    assert "2026-01-17T02:00:00+00:00" in status
+    assert "Last fully successful harvest: 2026-01-10T02:00:00+00:00" in status
+    row = next(x for x in status.splitlines() if x.startswith("| germline"))
+    assert "❌" in row and "HTTP 500" in row
+    assert "germline[tiab] &lt;b&gt;" in row and "<b>" not in html.split("germline[tiab]")[1][:20]
+    assert "2026-01-01 → 2026-01-17 (edat)" in row
+    # somatic found nothing three runs in a row: warned; germline's failure breaks its streak
+    assert "Topic “somatic” found nothing in the last 3 harvests" in status
+    assert "“germline” found nothing" not in status
+    landing = body(kb, "index.md")
+    assert "## New since the last harvest" in landing
+
+
+def test_empty_streak_counts_only_successful_empty_runs() -> None:
+    def run(hits: int, ok: bool = True) -> dict:
+        return {"dry_run": False, "topics": [{"name": "t", "hits": hits, "ok": ok}]}
+
+    assert empty_streak([run(3), run(0), run(0)], "t") == 2
+    assert empty_streak([run(0), run(0, ok=False)], "t") == 0
+    assert empty_streak([run(0), {"dry_run": True, "topics": []}], "t") == 1
+
+
+def test_charts_are_static_deterministic_svg_without_scripts() -> None:
+    entries = [
+        Entry(
+            pmid=str(i),
+            title="t",
+            pub_date=f"2025-0{1 + i % 3}-01",
+            search_keywords=("a",),
+            mesh=("Exosomes", "Humans"),
+        )
+        for i in range(9)
+    ]
+    first = papers_per_month_svg(entries, ["a"], "Papers")
+    assert first == papers_per_month_svg(entries, ["a"], "Papers")
+    mesh = top_mesh_svg(entries, "MeSH", skip=("Humans",))
+    for svg in (first, mesh):
+        assert svg.startswith("<svg") and "\n" not in svg
+        assert "<script" not in svg and "kozea.github.io" not in svg
+        assert "var(--md-default-fg-color" in svg  # follows the light/dark palette
+    assert "Exosomes" in mesh and ">Humans<" not in mesh
+    assert papers_per_month_svg([], ["a"], "x") is None
+
+
+def test_landing_charts_and_filters_render(sample_kb: Config, render_md) -> None:
+    landing = body(sample_kb, "index.md")
+    html = render_md(landing)
+    assert html.count('<div class="kb-chart"><svg') == 2
+    topic_html = render_md(body(sample_kb, "keywords/cancer.md"))
+    assert "data-kb-filter" in topic_html
+    items = re.findall(r"<li ([^>]*)>", topic_html)
+    attrs = [dict(re.findall(r'(data-[a-z]+)="([^"]*)"', item)) for item in items]
+    assert len(attrs) == 9
+    assert all(a["data-relevance"] in ("high", "medium", "low") for a in attrs)
+    assert all(a["data-year"] == "2025" and a["data-types"] for a in attrs)
+
+
+def test_mesh_pages_show_qualifiers_and_co_occurring_terms(kb: Config) -> None:
+    pipeline.ingest(kb, [FIXTURES / "full_article.xml"], today="2025-01-01")
+    write_index_pages(kb.site_src, kb)
+    meta = split_page((kb.site_src / "papers" / "2001.md").read_text(encoding="utf-8"))[0]
+    term = next(t for t, q in meta["mesh_qualifiers"].items() if q)
+    page = body(kb, f"mesh/{slugify(term)}.md")
+    assert "qualifiers:" in page
+    others = [m for m in meta["mesh"] if m != term]
+    co = page.split("**Most frequent together with**:", 1)[1].splitlines()[0]
+    for other in others[:3]:
+        assert f"({slugify(other)}.md)" in co
+
+
+def test_rerendering_with_runs_is_deterministic(sample_kb: Config) -> None:
+    entries = load_entries(sample_kb.site_src)
+    runs = [json.loads('{"started": "2025-07-17T00:00:00+00:00", "ok": true, "topics": []}')]
+    assert render_index_pages(entries, sample_kb, runs) == render_index_pages(
+        entries, sample_kb, runs
+    )
