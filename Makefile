@@ -51,3 +51,9 @@ bench: install
 
 clean:
 	rm -rf site .pytest_cache
+
+## The publish workflow's steps (scripts/publish.sh) on this machine, against a local
+## E-utilities stand-in, in a throw-away copy of the repository: harvest → commit → build.
+.PHONY: publish-local
+publish-local: install
+	PY=$(PY) bash scripts/publish_local.sh
