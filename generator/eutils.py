@@ -259,12 +259,20 @@ def redact(text: str, secret: str | None) -> str:
     return text
 
 
+_PRIVATE_PARAMS = ("api_key", "email")  # a secret, and a contact address: neither is logged
+
+
 def redacted_url(url: str, params: Mapping[str, str]) -> str:
-    """The request as a GET URL, ``api_key`` shown as ``***`` (for messages only)."""
-    shown = {k: v for k, v in params.items() if k != "api_key"}
+    """The request as a GET URL, ``api_key`` and ``email`` shown as ``***`` (messages only).
+
+    Error messages end up in run records that a public repository commits, so the
+    contact address is kept out of them as well as the key.
+    """
+    shown = {k: v for k, v in params.items() if k not in _PRIVATE_PARAMS}
     query = urlencode(shown)
-    if "api_key" in params:
-        query = f"{query}&api_key=***" if query else "api_key=***"
+    for key in _PRIVATE_PARAMS:
+        if key in params:
+            query = f"{query}&{key}=***" if query else f"{key}=***"
     return f"{url}?{query}" if query else url
 
 
@@ -550,7 +558,7 @@ class EutilsClient:
         return params
 
     def _scrub(self, text: str) -> str:
-        return redact(text, self._api_key)
+        return redact(redact(text, self._api_key), self.email)
 
     # ----------------------------------------------------------------- one request
 

@@ -621,6 +621,8 @@ def test_exhausted_retries_name_the_request_and_hide_the_key(server, fake, caplo
     assert "4 attempts" in message and "HTTP 503" in message
     assert "api_key=***" in message
     assert_no_secret(message, caplog.text, repr(client))
+    # the contact address ends up in committed run records otherwise
+    assert client.email and client.email not in message and "email=***" in message
     assert_not_chained(info.value)
     assert standin.counts["esearch"] == 4
     assert all(r.params["api_key"] == SECRET for r in standin.requests)  # but it was sent
