@@ -28,12 +28,29 @@ examples:
   python -m generator demo                       build site/ from the embedded sample (offline)
   python -m generator ingest pubmed.xml --keyword "cancer"
   python -m generator ingest downloads/ baseline/pubmed25n0001.xml.gz
+  python -m generator import-papersurfer notes/      Paper Surfer notes → paper pages
+  python -m generator import-papersurfer --from-config old/config.py   its settings → kb.yml
   python -m generator index                      rewrite topic, MeSH and landing pages
   python -m generator build                      index + mkdocs build --strict → site/
   python -m generator serve                      build + serve on http://127.0.0.1:8000/
   python -m generator --config other/kb.yml build
 
 exit codes: 0 success, 1 partly failed (some topics), 2 error (message on stderr)
+"""
+
+IMPORT_DESCRIPTION = """\
+Import the notes of Paper Surfer, the old tool (folders of .md/.txt files,
+recognised by their content), as one page per PMID. Copies are merged: the
+earliest collection date, every search keyword, the old scores and relevances
+(under `imported` in the frontmatter). Mangled encodings are repaired; text you
+added to a note goes into the page's Notes. Offline a page is built from the
+note, which the old tool may have truncated; --refresh fetches every record
+from PubMed instead. Without --refresh, a page that already holds PubMed's
+data is left alone.
+
+--from-config converts the old tool's config.py into a commented kb.yml (the
+file is read, never run). A .py path given to --config on this command means
+the same: --config names the knowledge base's kb.yml on every other command.
 """
 
 
@@ -71,6 +88,39 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="attribute the papers to this topic (repeatable)",
     )
+    p = sub.add_parser(
+        "import-papersurfer",
+        parents=[common],
+        help="Paper Surfer notes → paper pages; its config.py → kb.yml",
+        description=IMPORT_DESCRIPTION,
+        epilog="examples:\n"
+        "  python -m generator import-papersurfer ~/Obsidian/auto-papers/\n"
+        "  python -m generator import-papersurfer notes/ --refresh\n"
+        "  python -m generator import-papersurfer --config config.py          → ./kb.yml\n"
+        "  python -m generator import-papersurfer --from-config config.py --output kb.yml notes/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="note files or folders of notes"
+    )
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="fetch each paper from PubMed (network) instead of trusting the note's fields",
+    )
+    p.add_argument(
+        "--from-config",
+        type=Path,
+        metavar="CONFIG.py",
+        help="Paper Surfer's config.py: convert it into kb.yml (before importing any notes)",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="where the converted kb.yml goes (default: the --config path, else ./kb.yml)",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite an existing --output file")
     p = sub.add_parser(
         "harvest",
         parents=[common],
@@ -161,6 +211,8 @@ def _print_harvest(run: HarvestRun) -> None:
         f"{run.fetched} fetched ({run.refreshed} refreshed), {total} requests"
         + (" (dry run: nothing written)" if run.dry_run else "")
     )
+    if run.summaries.mode == "llm":
+        print(f"summaries: {run.summaries.summary()}")
 
 
 def _load(args: argparse.Namespace) -> Config:
@@ -171,12 +223,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "import-papersurfer":
+            return _import_papersurfer(args)
         config = _load(args)
         if args.command == "ingest":
             report = pipeline.ingest(config, args.paths, args.keyword)
             print(f"ingest: {report.summary()} → {config.site_src / 'papers'}")
             for pmid, reason in report.filtered:
                 print(f"  filtered out {pmid}: {reason}")
+            if report.llm.mode == "llm":
+                print(f"summaries: {report.llm.summary()}")
         elif args.command == "harvest":
             run = pipeline.harvest(config, args.topic, args.since, args.dry_run)
             _print_harvest(run)
@@ -206,6 +262,40 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: pages already written are complete; rerun to finish", file=sys.stderr)
         return EXIT_ERROR
+    return EXIT_OK
+
+
+def _import_papersurfer(args: argparse.Namespace) -> int:
+    kb_path: Path | None = getattr(args, "config", None)
+    old = args.from_config
+    if kb_path is not None and kb_path.suffix == ".py":
+        if old is not None:
+            raise KBError("give Paper Surfer's config.py once: --from-config or --config")
+        old, kb_path = kb_path, None
+    if old is None and not args.paths:
+        raise KBError("nothing to import: give note files or folders, or --from-config config.py")
+    if old is None and args.output is not None:
+        raise KBError("--output is where the converted config goes: use it with --from-config")
+    if old is not None:
+        output = args.output or kb_path or Path("kb.yml")
+        conversion = pipeline.convert_papersurfer_config(old, output, force=args.force)
+        print(
+            f"import-papersurfer: {old} → {output}: {len(conversion.converted)} settings "
+            f"converted, {len(conversion.not_converted)} not (listed at the end of the file)"
+        )
+        kb_path = output
+    if args.paths:
+        config = load_config(kb_path or Path("kb.yml"))
+        report = pipeline.import_papersurfer(config, args.paths, refresh=args.refresh)
+        print(f"import-papersurfer: {report.summary()} → {config.site_src / 'papers'}")
+        if args.refresh:
+            print(f"  refreshed from PubMed: {len(report.refreshed)}")
+        for name, why in report.repaired:
+            print(f"  repaired {name}: {why}")
+        for name, why in report.skipped:
+            print(f"  skipped {name}: {why}")
+        for pmid, why in [*report.kept, *report.not_refreshed]:
+            print(f"  {pmid}: {why}")
     return EXIT_OK
 
 

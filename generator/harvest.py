@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from generator.config import Config, HarvestConfig, Topic
 from generator.errors import KBError, MissingRecordsError
 from generator.ingest import IngestReport, ingest_papers
+from generator.llm import SummaryReport, summarize_batch
 from generator.models import Paper
 from generator.pages import split_page
 from generator.parse import parse_bytes
@@ -102,6 +103,7 @@ class HarvestRun:
     refreshed: int = 0
     ingest: IngestReport = field(default_factory=IngestReport)
     requests: dict[str, int] = field(default_factory=dict)
+    summaries: SummaryReport = field(default_factory=SummaryReport)
 
     @property
     def ok(self) -> bool:
@@ -119,6 +121,7 @@ class HarvestRun:
             "updated": len(self.ingest.updated),
             "requests": dict(sorted(self.requests.items())),
             "topics": [t.as_record() for t in self.topics],
+            **({"summaries": self.summaries.as_record()} if self.summaries.mode == "llm" else {}),
         }
 
 
@@ -311,12 +314,15 @@ def _fetch_and_write(
             continue
         for body in bodies:
             records = [r for r in parse_bytes(body, name="efetch response") if isinstance(r, Paper)]
+            summaries, llm = summarize_batch(records, config, config.state_dir)
+            run.summaries.merge(llm)
             report = ingest_papers(
                 records,
                 config.site_src,
                 config,
                 today.isoformat(),
                 keywords_for=lambda p: sorted(matched.get(p.pmid, ())),
+                summaries=summaries,
             )
             _merge(run.ingest, report)
             run.fetched += len(records)

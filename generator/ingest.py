@@ -15,6 +15,7 @@ from pathlib import Path
 
 from generator.config import Config
 from generator.errors import PageError
+from generator.llm import SummaryReport, summarize_batch
 from generator.models import DeletedCitation, Paper
 from generator.pages import (
     PageOptions,
@@ -41,6 +42,7 @@ class IngestReport:
     filtered: list[tuple[str, str]] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)  # deleted upstream, but has notes
+    llm: SummaryReport = field(default_factory=SummaryReport)  # summary.mode: llm
 
     @property
     def written(self) -> list[str]:
@@ -193,6 +195,9 @@ def ingest_files(
         for f in files:
             yield from iter_records(f)
 
-    return ingest_papers(
-        records(), config.site_src, config, today, keywords_for, options, first_collected
+    summaries, llm = summarize_batch(records(), config, config.state_dir)  # llm mode only
+    report = ingest_papers(
+        records(), config.site_src, config, today, keywords_for, options, first_collected, summaries
     )
+    report.llm = llm
+    return report

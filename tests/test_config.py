@@ -42,7 +42,7 @@ def test_shipped_kb_yml_loads():
     assert names[:3] == ["tumour-derived exosomes", "cancer", "cancer genomics"]
     assert config.topic("SWANTON").name == "Swanton"
     assert config.topic("nope") is None
-    assert config.harvest.since == dt.date(2025, 7, 1)
+    assert config.harvest.since is None and config.harvest.lookback_days == 30
     assert config.harvest.datetype == "edat"
     assert config.scoring.thresholds.high == 0.6
     assert config.scoring.thresholds.medium == 0.3
@@ -73,7 +73,7 @@ def test_minimal_config_gets_defaults():
         (minimal(scoring={"thresholds": {"low": 0.1}}), "scoring.thresholds.low: unknown key"),
         (minimal(scoring={"weights": {"titel_bonus": 1}}), "scoring.weights.titel_bonus: unknown"),
         (minimal(scoring={"filters": {"language": ["eng"]}}), "scoring.filters.language: unknown"),
-        (minimal(summary={"mode": "extractive", "llm": True}), "summary.llm: unknown key"),
+        (minimal(summary={"mode": "extractive", "lm": {}}), "summary.lm: unknown key"),
         (minimal(paths={"site": "x"}), "paths.site: unknown key"),
         (
             minimal(topics=[{"name": "a", "query": "b", "keywords": ["x"]}]),
@@ -167,7 +167,7 @@ def test_config_error_message_names_the_file_and_lists_every_error(tmp_path):
         ),
         (minimal(scoring={"weights": {"priority": True}}), "scoring.weights.priority: expected a"),
         (minimal(scoring={"filters": {"languages": 3}}), "scoring.filters.languages: expected a"),
-        (minimal(summary={"mode": "llm"}), "summary.mode: expected one of extractive"),
+        (minimal(summary={"mode": "abstractive"}), "summary.mode: expected one of extractive"),
         (minimal(eutils_url="ftp://x"), "eutils_url: expected an http(s) URL"),
         (minimal(high_impact_journals=[["Nature"]]), "high_impact_journals[0]: expected a string"),
     ],

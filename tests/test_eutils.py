@@ -6,13 +6,11 @@ real-time 429 enforcement.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 import re
 import socket
 import threading
-import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode
@@ -444,25 +442,25 @@ def test_rate_limiter_does_not_wait_after_idle_time(fake):
 
 
 def test_rate_limiter_is_thread_safe():
-    limiter = RateLimiter(40, margin_s=0.0)
-    starts: list[float] = []
+    # A frozen clock and a no-op sleep: every acquire's wait is the slot it reserved, so
+    # 24 concurrent acquires must reserve 24 distinct, evenly spaced slots (no real time).
+    limiter = RateLimiter(40, clock=lambda: 0.0, sleep=lambda s: None, margin_s=0.0)
+    waits: list[float] = []
     lock = threading.Lock()
 
     def work():
         for _ in range(6):
-            limiter.acquire()
+            wait = limiter.acquire()
             with lock:
-                starts.append(time.monotonic())
+                waits.append(wait)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    starts.sort()
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert len(starts) == 24
-    assert min(gaps) >= limiter.interval_s - 0.005  # scheduler slack
+    assert sorted(waits) == pytest.approx([k * limiter.interval_s for k in range(24)])
+    assert limiter.acquired == 24
 
 
 # --------------------------------------------------------------------------- esearch
@@ -600,10 +598,8 @@ def test_timeout_then_success(server, fake):
     standin.add_fault("esearch", Fault.delay(1.0))
     client = make_client(standin.register(server), fake, timeout=0.2)
 
-    started = time.monotonic()
     assert client.esearch("asthma").count == 5
-
-    assert time.monotonic() - started < 1.0  # did not wait for the slow answer
+    # the slow answer timed out and was retried (no wall-clock assertion: those flake)
     assert client.stats.retries == 1 and client.stats.requests["esearch"] == 2
 
 
