@@ -169,7 +169,9 @@ def test_landing_page(sample_kb: Config):
     total = re.search(r"^\| \*\*Total\*\* \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", body, re.M)
     high, medium, low, everything = (int(n) for n in total.groups())
     assert high + medium + low == everything == 30
-    per_topic = re.findall(r"^\| \[(.+?)\]\(keywords/.+?\.md\) \| (\d+) \| (\d+) \| (\d+) \|", body, re.M)
+    per_topic = re.findall(
+        r"^\| \[(.+?)\]\(keywords/.+?\.md\) \| (\d+) \| (\d+) \| (\d+) \|", body, re.M
+    )
     assert {name for name, *_ in per_topic} >= {t.name for t in sample_kb.topics}
     newest = body.split("## Newest papers", 1)[1]
     assert len(linked_pmids(newest)) == generator.index.NEWEST_ON_LANDING
