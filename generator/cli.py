@@ -17,6 +17,7 @@ from generator import pipeline
 from generator.config import Config, load_config
 from generator.errors import KBError
 from generator.harvest import HarvestRun
+from generator.linkcheck import check_site
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
 
@@ -33,6 +34,7 @@ examples:
   python -m generator index                      rewrite topic, MeSH and landing pages
   python -m generator build                      index + mkdocs build --strict → site/
   python -m generator serve                      build + serve on http://127.0.0.1:8000/
+  python -m generator check-links                every internal link and #anchor of site/
   python -m generator --config other/kb.yml build
 
 exit codes: 0 success, 1 partly failed (some topics), 2 error (message on stderr)
@@ -186,6 +188,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="add the sample even to a real knowledge base"
     )
+    p = sub.add_parser(
+        "check-links",
+        parents=[common],
+        help="check every internal link and #anchor of the built site",
+        description="Check that every internal link (href/src) of every HTML page in the "
+        "built site resolves to a file, and every #anchor to an id. Lists each broken link "
+        "with its page; exit 2 when any is broken.",
+        epilog="example: python -m generator check-links --site-dir /tmp/site",
+    )
+    p.add_argument("--site-dir", type=Path, default=None, help="built site (default: site/)")
     return parser
 
 
@@ -256,6 +268,8 @@ def run(argv: Sequence[str] | None = None) -> int:
                 "demo: built from the EMBEDDED SAMPLE (offline; abstracts not included): "
                 f"{b.index.papers} papers ({report.summary()}) → {b.site_dir}"
             )
+        elif args.command == "check-links":
+            return _check_links(config, args.site_dir)
     except KBError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -263,6 +277,16 @@ def run(argv: Sequence[str] | None = None) -> int:
         print("interrupted: pages already written are complete; rerun to finish", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _check_links(config: Config, site_dir: Path | None) -> int:
+    site_dir = site_dir or (config.path.parent if config.path else Path.cwd()) / "site"
+    report = check_site(site_dir)
+    for broken in report.broken:
+        print(f"  {broken}", file=sys.stderr)
+    summary = f"{report.pages} pages, {report.links} internal links, {len(report.broken)} broken"
+    print(f"check-links: {summary}", file=sys.stderr if report.broken else sys.stdout)
+    return EXIT_OK if report.ok else EXIT_ERROR
 
 
 def _import_papersurfer(args: argparse.Namespace) -> int:
@@ -292,11 +316,24 @@ def _import_papersurfer(args: argparse.Namespace) -> int:
             print(f"  refreshed from PubMed: {len(report.refreshed)}")
         for name, why in report.repaired:
             print(f"  repaired {name}: {why}")
-        for name, why in report.skipped:
-            print(f"  skipped {name}: {why}")
+        _print_skipped(report.skipped)
         for pmid, why in [*report.kept, *report.not_refreshed]:
             print(f"  {pmid}: {why}")
     return EXIT_OK
+
+
+def _print_skipped(skipped: list[tuple[str, str]], limit: int = 20) -> None:
+    """Every skipped file with its reason; past ``limit``, a count per reason and a few."""
+    if len(skipped) <= limit:
+        for name, why in skipped:
+            print(f"  skipped {name}: {why}")
+        return
+    by_reason: dict[str, list[str]] = {}
+    for name, why in skipped:
+        by_reason.setdefault(why, []).append(name)
+    for why, names in by_reason.items():
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        print(f"  skipped {len(names)} files: {why} ({shown})")
 
 
 def _site(config: Config, site_dir: Path | None) -> int:

@@ -82,6 +82,7 @@ class PageOptions:
     summary_max_chars: int = 400
     abstract_omitted: bool = False  # the embedded sample carries no abstract text
     sample: bool = False  # the page comes from the embedded sample, not from PubMed
+    notice: str | None = None  # shown as a note admonition right after the title
 
 
 def csl_name(author: Author) -> dict[str, str]:
@@ -159,8 +160,7 @@ def build_frontmatter(
         "updated": updated,
         "retracted": paper.retracted,
         "corrections": [
-            {"type": c.ref_type, "pmid": c.pmid, "source": c.ref_source}
-            for c in corrections(paper)
+            {"type": c.ref_type, "pmid": c.pmid, "source": c.ref_source} for c in corrections(paper)
         ],
         "citation_status": paper.citation_status,
         "is_book": paper.is_book,
@@ -224,6 +224,8 @@ def render_body(
 ) -> str:
     lab = labels(options.language)
     out: list[str] = [f"# {escape_md(meta['title'])}", ""]
+    if options.notice:
+        out += ["!!! note", "", f"    {escape_md(options.notice)}", ""]
     if paper.retracted:
         out += _retraction_block(paper, lab)
     out += _summary_section(paper, summary, options, lab)

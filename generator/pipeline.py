@@ -15,9 +15,11 @@ from generator.errors import KBError
 from generator.eutils import EutilsClient, client_from_env
 from generator.harvest import HarvestRun
 from generator.harvest import harvest as run_harvest
+from generator.importer import ImportReport, fetch_papers, import_notes, write_converted_config
 from generator.index import IndexReport, write_index_pages
 from generator.ingest import IngestReport, ingest_files
 from generator.pages import PageOptions, split_page
+from generator.papersurfer import ConfigConversion
 from generator.sample import load_sample
 from generator.site import build_site, serve_site
 from generator.store import iter_pages, remove_files
@@ -148,3 +150,29 @@ def remove_sample_pages(site_src: Path) -> int:
             if meta.get("sample"):
                 doomed.append(path)
     return remove_files(doomed)
+
+
+def import_papersurfer(
+    config: Config,
+    paths: Sequence[Path],
+    refresh: bool = False,
+    client: EutilsClient | None = None,
+    today: str | None = None,
+) -> ImportReport:
+    """Paper Surfer notes (files or folders) → paper pages, one per PMID.
+
+    With ``refresh``, each paper's record is fetched from PubMed first (all of them
+    before any page is written), so titles and abstracts the old tool cut short are whole.
+    """
+    today = today or today_iso()
+    if not refresh:
+        return import_notes(paths, config, today)
+    with client or make_client(config) as c:
+        return import_notes(
+            paths, config, today, fetch=lambda ids: fetch_papers(c, ids, config.harvest.batch_size)
+        )
+
+
+def convert_papersurfer_config(source: Path, output: Path, force: bool = False) -> ConfigConversion:
+    """Paper Surfer's ``config.py`` (read with ``ast``, never run) → a commented ``kb.yml``."""
+    return write_converted_config(source, output, force)
