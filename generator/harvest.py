@@ -195,10 +195,11 @@ def plan_fetch(
             new.append(pmid)
         elif not topics <= set(meta.get("search_keywords") or []):
             retopic.append(pmid)
+    planned = {*new, *retopic}
     refresh = [
         pmid
         for pmid, meta in pages.items()
-        if pmid not in matched and needs_refresh(meta, today, refresh_days)
+        if pmid not in planned and needs_refresh(meta, today, refresh_days)
     ]
     return FetchPlan(tuple(sorted(new, key=int)), tuple(sorted(retopic, key=int)), tuple(refresh))
 

@@ -382,4 +382,7 @@ def test_plan_fetch_and_refresh_rules() -> None:
     }
     plan = plan_fetch({"1": {"a"}, "5": {"a"}, "3": {"a", "b"}}, pages, TODAY, 120)
     assert plan.new == ("5",) and plan.retopic == ("3",) and plan.refresh == ("2",)
+    # a page awaiting MeSH is refreshed also when this run's search found it again
+    again = plan_fetch({"2": {"a"}}, pages, TODAY, 120)
+    assert again.new == () and again.retopic == () and again.refresh == ("2",)
     assert not needs_refresh({"sample": True, "mesh": []}, TODAY, 120)
