@@ -31,15 +31,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from io import BytesIO
 from typing import TypeVar
-from urllib.parse import quote, quote_plus, urlencode
+from urllib.parse import urlencode
 
 import requests
 from lxml import etree
 
 from generator.errors import EutilsError, EutilsResponseError, MissingRecordsError, ResultTooLarge
+from generator.httputil import SessionOwner, backoff_delay, parse_retry_after, redact
 
 logger = logging.getLogger(__name__)
 
@@ -248,17 +248,6 @@ def describe_request(endpoint: str, params: Mapping[str, str]) -> str:
     return " ".join(parts)
 
 
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with every plain or URL-encoded copy of ``secret`` replaced by ``***``."""
-    if not secret:
-        return text
-    forms = {secret, quote(secret), quote(secret, safe=""), quote_plus(secret)}
-    forms.add(quote_plus(secret, safe="/"))
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, "***")
-    return text
-
-
 _PRIVATE_PARAMS = ("api_key", "email")  # a secret, and a contact address: neither is logged
 
 
@@ -274,31 +263,6 @@ def redacted_url(url: str, params: Mapping[str, str]) -> str:
         if key in params:
             query = f"{query}&{key}=***" if query else f"{key}=***"
     return f"{url}?{query}" if query else url
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date); None if absent."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - now).total_seconds())
-
-
-def backoff_delay(retry: int, base: float, cap: float, rng: random.Random) -> float:
-    """Exponential backoff with full jitter: uniform in ``[0, min(cap, base * 2**retry)]``."""
-    return rng.uniform(0.0, min(cap, base * (2.0**retry)))
 
 
 # --------------------------------------------------------------------------- parsing
@@ -456,7 +420,7 @@ class ClientStats:
         return sum(self.requests.values())
 
 
-class EutilsClient:
+class EutilsClient(SessionOwner):
     """PubMed over NCBI E-utilities, with rate limiting, retries and checked answers.
 
     Retries (up to ``max_retries`` after the first attempt) cover connection errors,
@@ -537,17 +501,6 @@ class EutilsClient:
             f"EutilsClient(base_url={self.base_url!r}, tool={self.tool!r}, "
             f"email={self.email!r}, api_key={key}, rate_per_s={self.limiter.rate_per_s:g})"
         )
-
-    def close(self) -> None:
-        """Close the HTTP session if this client created it."""
-        if self._own_session:
-            self._session.close()
-
-    def __enter__(self) -> EutilsClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def _identity(self) -> dict[str, str]:
         params = {"tool": self.tool}

@@ -53,7 +53,7 @@ from requests.adapters import HTTPAdapter
 
 from generator.config import Config, LLMConfig
 from generator.errors import KBError
-from generator.eutils import backoff_delay, parse_retry_after, redact
+from generator.httputil import SessionOwner, backoff_delay, parse_retry_after, redact
 from generator.models import DeletedCitation, Paper
 from generator.pages import Summary
 from generator.score import filter_reason
@@ -226,7 +226,7 @@ class ChatClient(Protocol):
     def close(self) -> None: ...
 
 
-class LLMClient:
+class LLMClient(SessionOwner):
     """``POST {base_url}/chat/completions`` with retries; thread-safe.
 
     Retries (up to ``max_retries`` after the first attempt) cover connection errors,
@@ -285,16 +285,6 @@ class LLMClient:
     def __repr__(self) -> str:
         key = "***" if self._api_key else None
         return f"LLMClient(url={self.url!r}, api_key={key})"
-
-    def close(self) -> None:
-        if self._own_session:
-            self._session.close()
-
-    def __enter__(self) -> LLMClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def _scrub(self, text: str) -> str:
         return redact(text, self._api_key)

@@ -30,7 +30,6 @@ from generator.eutils import (
     PUBMED_LIST_CAP,
     EutilsClient,
     RateLimiter,
-    backoff_delay,
     build_efetch_params,
     build_esearch_params,
     check_efetch_batch,
@@ -39,11 +38,10 @@ from generator.eutils import (
     describe_request,
     parse_efetch_pmids,
     parse_esearch,
-    parse_retry_after,
-    redact,
     redacted_url,
     split_date_window,
 )
+from generator.httputil import backoff_delay, parse_retry_after, redact
 from tests.eutils_standin import (
     EutilsStandin,
     Fault,

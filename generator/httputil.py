@@ -1,0 +1,66 @@
+"""Small pieces every HTTP client here shares: secret redaction, Retry-After, backoff, and
+the session a client may own. Pure, except that :class:`SessionOwner` closes a session."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import requests
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with every plain or URL-encoded copy of ``secret`` replaced by ``***``."""
+    if not secret:
+        return text
+    forms = {secret, quote(secret), quote(secret, safe=""), quote_plus(secret)}
+    forms.add(quote_plus(secret, safe="/"))
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date); None if absent."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_delay(retry: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with full jitter: uniform in ``[0, min(cap, base * 2**retry)]``."""
+    return rng.uniform(0.0, min(cap, base * (2.0**retry)))
+
+
+class SessionOwner:
+    """Mixin: a client that closes its ``requests`` session when it created it."""
+
+    _session: requests.Session
+    _own_session: bool
+
+    def close(self) -> None:
+        """Close the HTTP session if this client created it."""
+        if self._own_session:
+            self._session.close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
