@@ -27,6 +27,15 @@ TYPE_ORDER = (
 )
 
 
+def _group_page(
+    folder: str, slug: str, title: str, papers: Sequence[Entry], lab: dict[str, str], size: int
+) -> dict[str, str]:
+    """One facet value's page (paginated, filterable): its papers, newest first."""
+    items = [line(e, "../", lab) for e in newest_first(papers)]
+    head = [f"{len(papers)} {lab['papers_count']}", ""]
+    return paginate(f"{folder}/{slug}", title, head, [(None, items)], lab, size, filterable=True)
+
+
 def _type_order(types: dict[str, list[Entry]]) -> list[str]:
     known = [t for t in TYPE_ORDER if t in types]
     rest = sorted((t for t in types if t not in TYPE_ORDER), key=lambda t: (-len(types[t]), t))
@@ -45,11 +54,7 @@ def render_type_pages(
     for t in _type_order(by_type):
         slug = slugify(t)
         index.append(f"- [{escape_md(t)}]({slug}.md) ({len(by_type[t])})")
-        items = [line(e, "../", lab) for e in newest_first(by_type[t])]
-        head = [f"{len(by_type[t])} {lab['papers_count']}", ""]
-        pages.update(
-            paginate(f"types/{slug}", t, head, [(None, items)], lab, page_size, filterable=True)
-        )
+        pages.update(_group_page("types", slug, t, by_type[t], lab, page_size))
     pages["types/index.md"] = page(lab["publication_types"], index)
     return pages
 
@@ -66,13 +71,7 @@ def render_year_pages(
     index += [f"| {lab['year']} | {lab['papers']} |", "|---|---:|"]
     for year in sorted(by_year, reverse=True):
         index.append(f"| [{year}]({year}.md) | {len(by_year[year])} |")
-        items = [line(e, "../", lab) for e in newest_first(by_year[year])]
-        head = [f"{len(by_year[year])} {lab['papers_count']}", ""]
-        pages.update(
-            paginate(
-                f"years/{year}", str(year), head, [(None, items)], lab, page_size, filterable=True
-            )
-        )
+        pages.update(_group_page("years", str(year), str(year), by_year[year], lab, page_size))
     if undated:
         index += ["", f"{lab['undated']}: {len(undated)}"]
     pages["years/index.md"] = page(lab["years"], index)
@@ -92,13 +91,7 @@ def render_journal_pages(
     for name in sorted(by_journal, key=lambda j: (-len(by_journal[j]), j.casefold())):
         slug = slugify(name)
         index.append(f"| [{escape_md(name)}]({slug}.md) | {len(by_journal[name])} |")
-        items = [line(e, "../", lab) for e in newest_first(by_journal[name])]
-        head = [f"{len(by_journal[name])} {lab['papers_count']}", ""]
-        pages.update(
-            paginate(
-                f"journals/{slug}", name, head, [(None, items)], lab, page_size, filterable=True
-            )
-        )
+        pages.update(_group_page("journals", slug, name, by_journal[name], lab, page_size))
     pages["journals/index.md"] = page(lab["journals"], index)
     return pages
 
