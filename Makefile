@@ -7,7 +7,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps site demo build serve test lint format bench clean
+.PHONY: install system-deps site demo build serve check-links test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ build: install
 
 serve: install
 	$(PY) -m generator serve
+
+## Every internal link and #anchor of the built site (the test suite checks the demo site).
+check-links: build
+	$(PY) -m generator check-links
 
 lint: install
 	$(PY) -m ruff check generator tests bench

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from generator.config import Config
 from generator.errors import BuildError
+from generator.exports import read_papers, write_exports
+from generator.feeds import write_feeds
 
 
 def mkdocs_file(config: Config) -> Path:
@@ -43,13 +45,17 @@ def _run(cmd: list[str], config: Config, what: str) -> None:
 
 
 def build_site(config: Config, site_dir: Path | None = None, strict: bool = True) -> Path:
-    """``mkdocs build`` (strict by default), then the Pagefind index; return the site folder."""
+    """``mkdocs build`` (strict by default), the citation exports and Atom feeds, then the
+    Pagefind index (it reads only HTML); return the site folder."""
     mk = mkdocs_file(config)
     out = (site_dir or mk.parent / "site").resolve()
     cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(mk), "-d", str(out)]
     if strict:
         cmd.append("--strict")
     _run(cmd, config, "mkdocs build")
+    papers = read_papers(config.site_src)  # the pages' frontmatter, read once for both
+    write_exports(papers, config, out)  # BibTeX, RIS, CSL-JSON beside the pages
+    write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml
     index_search(config, out)
     return out
 

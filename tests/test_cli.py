@@ -184,7 +184,7 @@ def test_the_console_script_is_declared():
 
 def test_makefile_targets_use_existing_commands():
     makefile = REPO / "Makefile"
-    used = set(re.findall(r"-m generator (\w+)", makefile.read_text(encoding="utf-8")))
+    used = set(re.findall(r"-m generator ([\w-]+)", makefile.read_text(encoding="utf-8")))
     assert used <= set(commands()), used - set(commands())
 
 

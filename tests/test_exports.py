@@ -1,0 +1,375 @@
+"""Citation exports, read back by the parsers reference managers rely on.
+
+BibTeX through bibtexparser v2, RIS through rispy, CSL-JSON through json: every
+special character, Unicode name and collective author must come back as it went in.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import bibtexparser
+import pytest
+import rispy
+from bibtexparser import middlewares as mw
+
+from generator.config import Config
+from generator.errors import PageError
+from generator.exports import (
+    bib_escape,
+    bib_title,
+    build_exports,
+    citation_key,
+    csl_item,
+    first_last_page,
+    read_papers,
+    render_bibtex,
+    render_csl_json,
+    render_ris,
+)
+from generator.models import Paper
+from generator.pages import PageOptions, build_frontmatter
+from generator.parse import parse_file
+from generator.score import Score
+from generator.slug import slugify
+from tests.conftest import FIXTURES, DemoSite
+
+NASTY_TITLE = (
+    "BRCA1 and mRNA in Parkinson's disease: 50% of {weird} cases_x ~ ^ \\ $5 #1 & "
+    "α-synuclein in Müller glia."
+)
+
+
+def paper(**changes: Any) -> dict[str, Any]:
+    """A paper page's frontmatter, with the awkward values a reference manager meets."""
+    meta: dict[str, Any] = {
+        "pmid": "40629355",
+        "title": NASTY_TITLE,
+        "authors": ["Ł Żółć", "TRACERx Consortium and friends", "J van der Berg Jr", "Madonna"],
+        "author_names": [
+            {"family": "Żółć-Müller", "given": "Łucja"},
+            {"literal": "The TRACERx Consortium, and friends"},
+            {"family": "van der Berg", "given": "J", "suffix": "Jr"},
+            {"family": "Ramón y Cajal"},
+        ],
+        "journal": "Nature & Nurture",
+        "journal_iso": "Nat Nurt",
+        "volume": "12",
+        "issue": "3 Suppl 1",
+        "pages": "123-45",
+        "pub_date": "2025-07-08",
+        "year": 2025,
+        "doi": "10.1000/a_b%c",
+        "pmcid": "PMC1234567",
+        "keywords": ["exosome", "liquid biopsy"],
+        "mesh": ["Humans", "Neoplasms"],
+        "language": ["eng"],
+        "search_keywords": ["cancer"],
+        "retracted": False,
+        "url": "https://pubmed.ncbi.nlm.nih.gov/40629355/",
+        "collected": "2025-07-15",
+        "updated": "2025-07-17",
+    }
+    meta.update(changes)
+    return meta
+
+
+def parse_bib(text: str, names: bool = False) -> bibtexparser.Library:
+    stack: list[Any] = [mw.SeparateCoAuthors(), mw.SplitNameParts()] if names else []
+    library = bibtexparser.parse_string(text, append_middleware=stack)
+    assert not library.failed_blocks, [b.error for b in library.failed_blocks]
+    return library
+
+
+def decoded_bib(text: str) -> bibtexparser.Library:
+    library = bibtexparser.parse_string(text, append_middleware=[mw.LatexDecodingMiddleware()])
+    assert not library.failed_blocks
+    return library
+
+
+# --- pure helpers -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pages", "first", "last"),
+    [
+        ("123-45", "123", "145"),  # MEDLINE abbreviates the last page
+        ("1234-8", "1234", "1238"),
+        ("98-102", "98", "102"),
+        ("e1234", "e1234", None),
+        ("e101-e109", "e101", "e109"),
+        ("S12-5", "S12", "S15"),
+        ("123-45, 150", "123", "150"),
+        ("123–45", "123", "145"),  # an en dash
+        ("", None, None),
+        (None, None, None),
+    ],
+)
+def test_first_and_last_page(pages: str | None, first: str | None, last: str | None):
+    assert first_last_page(pages) == (first, last)
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({}, "ZolcMuller2025-40629355"),
+        ({"author_names": [{"literal": "The Cancer Genome Atlas Network"}]}, "Cancer2025-40629355"),
+        ({"author_names": []}, "Anon2025-40629355"),
+        ({"pub_date": None, "year": None}, "ZolcMullernd-40629355"),
+        ({"pub_date": "1999", "year": 1999}, "ZolcMuller1999-40629355"),
+        ({"author_names": [{"family": "O'Brien-Łaski", "given": "S"}]}, "OBrienLaski2025-40629355"),
+    ],
+)
+def test_citation_keys_are_stable_and_ascii(changes: dict[str, Any], key: str):
+    assert citation_key(paper(**changes)) == key
+    assert key.isascii()
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("50% & $5 #1 a_b", r"50\% \& \$5 \#1 a\_b"),
+        ("x^2 ~ y \\ z", r"x\textasciicircum{}2 \textasciitilde{} y \textbackslash{} z"),
+        ("a {b} c", r"a \{b\} c"),
+        ("a } b {", r"a \textbraceright{} b \textbraceleft{}"),  # unbalanced: no brace left
+        ("α-synuclein, Müller", "α-synuclein, Müller"),  # UTF-8 stays as it is
+        ("two\nlines\u00a0here", "two lines here"),
+    ],
+)
+def test_bibtex_escaping(text: str, escaped: str):
+    assert bib_escape(text) == escaped
+
+
+@pytest.mark.parametrize(
+    ("title", "bib"),
+    [
+        ("BRCA1 mutations in mRNA.", "{BRCA1} mutations in {mRNA}."),
+        ("Tumour evolution in Parkinson's disease", "Tumour evolution in {Parkinson's} disease"),
+        ("The (TRACERx) study", "The ({TRACERx}) study"),
+        ("a {B} c", r"a \{B\} c"),  # a braced word is not protected twice
+    ],
+)
+def test_bibtex_titles_protect_their_capitals(title: str, bib: str):
+    assert bib_title(title) == bib
+
+
+# --- BibTeX ----------------------------------------------------------------------
+
+
+def test_bibtex_reads_back_with_bibtexparser():
+    library = parse_bib(render_bibtex([paper()]))
+    (entry,) = library.entries
+    assert entry.entry_type == "article"
+    assert entry.key == "ZolcMuller2025-40629355"
+    fields = entry.fields_dict
+    assert fields["journal"].value == r"Nature \& Nurture"
+    assert fields["year"].value == "2025"
+    assert fields["month"].value == "jul"  # BibTeX's month macro, unbraced
+    assert fields["volume"].value == "12"
+    assert fields["number"].value == "3 Suppl 1"
+    assert fields["pages"].value == "123--145"
+    assert fields["doi"].value == "10.1000/a_b%c"  # verbatim in biblatex: not escaped
+    assert fields["pmid"].value == "40629355"
+    assert fields["pmcid"].value == "PMC1234567"
+    assert fields["url"].value == "https://pubmed.ncbi.nlm.nih.gov/40629355/"
+    assert fields["keywords"].value == "exosome, liquid biopsy"
+    assert "note" not in fields
+
+
+def test_bibtex_title_decodes_to_the_original():
+    (entry,) = decoded_bib(render_bibtex([paper()])).entries
+    # pylatexenc prints \textasciicircum as the modifier letter ˆ
+    assert entry.fields_dict["title"].value.replace("ˆ", "^") == NASTY_TITLE
+
+
+def test_bibtex_names_split_as_bibtex_splits_them():
+    (entry,) = parse_bib(render_bibtex([paper()]), names=True).entries
+    names = entry.fields_dict["author"].value
+    assert len(names) == 4  # "and" inside the collective name did not split it
+    assert names[0].last == ["Żółć-Müller"] and names[0].first == ["Łucja"]
+    # a collective author is one braced "last name", never split at its comma or "and"
+    assert names[1].last == ["{The TRACERx Consortium, and friends}"]
+    assert names[1].first == []
+    assert (names[2].von, names[2].last, names[2].jr, names[2].first) == (
+        ["van", "der"],
+        ["Berg"],
+        ["Jr"],
+        ["J"],
+    )
+    assert names[3].last == ["{Ramón y Cajal}"]  # no given name: not read as "First Last"
+
+
+def test_bibtex_marks_retractions_and_books():
+    retracted = parse_bib(render_bibtex([paper(retracted=True)])).entries[0]
+    assert retracted.fields_dict["note"].value == "Retracted publication"
+    book = parse_bib(render_bibtex([paper(is_book=True)])).entries[0]
+    assert book.entry_type == "book"
+    assert "publisher" in book.fields_dict
+
+
+def test_bibtex_of_a_minimal_page():
+    minimal = {"pmid": "1", "title": "Untitled", "author_names": [], "pub_date": None}
+    (entry,) = parse_bib(render_bibtex([minimal])).entries
+    assert entry.key == "Anonnd-1"
+    assert set(entry.fields_dict) == {"title", "pmid", "url"}
+
+
+# --- RIS -------------------------------------------------------------------------
+
+
+def test_ris_reads_back_with_rispy():
+    text = render_ris([paper(), paper(pmid="2", retracted=True)])
+    assert not text.startswith("1.")  # no numbered header lines
+    records = rispy.loads(text)
+    assert len(records) == 2
+    rec = next(r for r in records if r["accession_number"] == "40629355")
+    assert rec["type_of_reference"] == "JOUR"
+    assert rec["title"] == NASTY_TITLE
+    assert rec["authors"] == [
+        "Żółć-Müller, Łucja",
+        "The TRACERx Consortium, and friends",
+        "van der Berg, J, Jr",
+        "Ramón y Cajal",
+    ]
+    assert rec["secondary_title"] == "Nature & Nurture"
+    assert rec["alternate_title1"] == "Nat Nurt"
+    assert (rec["volume"], rec["number"]) == ("12", "3 Suppl 1")
+    assert (rec["start_page"], rec["end_page"]) == ("123", "145")
+    assert rec["year"] == "2025"
+    assert rec["date"] == "2025/07/08"
+    assert rec["doi"] == "10.1000/a_b%c"
+    assert rec["custom2"] == "PMC1234567"
+    assert rec["urls"] == ["https://pubmed.ncbi.nlm.nih.gov/40629355/"]
+    assert rec["keywords"] == ["exosome", "liquid biopsy"]
+    other = next(r for r in records if r["accession_number"] == "2")
+    assert other["notes"] == ["Retracted publication"]
+
+
+def test_ris_values_never_span_lines():
+    text = render_ris([paper(title="one\ntwo\r\nthree", journal="J\tX")])
+    assert rispy.loads(text)[0]["title"] == "one two three"
+    assert all(line[:2].isalnum() and line[2:6] == "  - " for line in text.splitlines() if line)
+
+
+# --- CSL-JSON ---------------------------------------------------------------------
+
+
+def test_csl_json_fields():
+    (item,) = json.loads(render_csl_json([paper(retracted=True)]))
+    assert item["type"] == "article-journal"
+    assert item["id"] == "ZolcMuller2025-40629355"
+    assert item["title"] == NASTY_TITLE
+    assert item["author"] == [
+        {"family": "Żółć-Müller", "given": "Łucja"},
+        {"literal": "The TRACERx Consortium, and friends"},
+        {"family": "van der Berg", "given": "J", "suffix": "Jr"},
+        {"family": "Ramón y Cajal"},
+    ]
+    assert item["container-title"] == "Nature & Nurture"
+    assert item["container-title-short"] == "Nat Nurt"
+    assert item["issued"] == {"date-parts": [[2025, 7, 8]]}
+    assert item["page"] == "123-145"
+    assert (item["DOI"], item["PMID"], item["PMCID"]) == ("10.1000/a_b%c", "40629355", "PMC1234567")
+    assert item["URL"] == "https://pubmed.ncbi.nlm.nih.gov/40629355/"
+    assert item["language"] == "en"  # BCP 47, so citeproc applies English title case
+    assert item["status"] == "retracted"
+
+
+@pytest.mark.parametrize(
+    ("pub_date", "year", "parts"),
+    [("2008-07", 2008, [[2008, 7]]), ("1999", 1999, [[1999]]), (None, 2001, [[2001]])],
+)
+def test_csl_json_partial_dates(pub_date: str | None, year: int, parts: list[list[int]]):
+    assert csl_item(paper(pub_date=pub_date, year=year))["issued"] == {"date-parts": parts}
+
+
+# --- from real parsed XML ------------------------------------------------------------
+
+
+def test_exports_of_a_parsed_pubmed_record():
+    """full_article.xml: a suffix, an author without a fore name, a collective author."""
+    records = parse_file(FIXTURES / "xml" / "full_article.xml")
+    (record,) = [r for r in records if isinstance(r, Paper)]
+    meta = build_frontmatter(
+        record, ["cancer"], Score(0.5, "medium"), "2025-01-02", "2025-01-02", None, PageOptions()
+    )
+    (entry,) = parse_bib(render_bibtex([meta]), names=True).entries
+    names = entry.fields_dict["author"].value
+    assert [n.last for n in names] == [["Smith"], ["Ng"], ["Roe"], ["{The Everything Consortium}"]]
+    assert names[0].jr == ["Jr"]
+    assert entry.fields_dict["pages"].value == "e101--e109"
+    (rec,) = rispy.loads(render_ris([meta]))
+    assert rec["authors"][-1] == "The Everything Consortium"
+    (item,) = json.loads(render_csl_json([meta]))
+    assert item["author"][-1] == {"literal": "The Everything Consortium"}
+    assert item["issued"] == {"date-parts": [[2023, 3, 7]]}
+
+
+# --- the files of a site ---------------------------------------------------------------
+
+
+def test_bulk_files_per_topic_and_mesh_term(kb: Config):
+    papers = [
+        paper(pmid="3", search_keywords=["cancer"], mesh=["Humans"]),
+        paper(pmid="1", search_keywords=["cancer", "germline"], mesh=["Humans", "Mice, Nude"]),
+    ]
+    files = build_exports(papers, kb)
+    assert build_exports(list(reversed(papers)), kb) == files  # deterministic
+    for pmid in ("1", "3"):
+        assert {f"papers/{pmid}/cite.{ext}" for ext in ("bib", "ris", "json")} <= set(files)
+    bib = parse_bib(files["keywords/cancer/papers.bib"])
+    assert [e.key for e in bib.entries] == ["ZolcMuller2025-1", "ZolcMuller2025-3"]  # sorted
+    assert len(rispy.loads(files["keywords/cancer/papers.ris"])) == 2
+    assert len(parse_bib(files["keywords/germline/papers.bib"]).entries) == 1
+    nude = slugify("Mice, Nude")
+    assert len(rispy.loads(files[f"mesh/{nude}/papers.ris"])) == 1
+    # every configured topic has its files, even without papers
+    for topic in kb.topics:
+        assert f"keywords/{slugify(topic.name)}/papers.bib" in files
+    # a bulk file is the per-paper entries joined, in key order
+    assert files["keywords/cancer/papers.bib"] == render_bibtex(papers)
+    assert files["keywords/cancer/papers.ris"] == render_ris(papers)
+
+
+def test_demo_site_has_every_export(demo_site: DemoSite):
+    site = demo_site.site_dir
+    papers = read_papers(demo_site.site_src)
+    assert len(papers) == 30
+    for meta in papers:
+        folder = site / "papers" / meta["pmid"]
+        (entry,) = parse_bib((folder / "cite.bib").read_text("utf-8")).entries
+        assert entry.key == citation_key(meta)
+        (rec,) = rispy.loads((folder / "cite.ris").read_text("utf-8"))
+        assert rec["accession_number"] == meta["pmid"]
+        (item,) = json.loads((folder / "cite.json").read_text("utf-8"))
+        assert item["PMID"] == meta["pmid"] and item["title"] == meta["title"]
+        mode = (folder / "cite.bib").stat().st_mode
+        assert mode & stat.S_IROTH, "a web server running as another user must read it"
+    # beside every topic and MeSH page (same slug), its bulk downloads
+    for group in ("keywords", "mesh"):
+        pages = [p.parent for p in (site / group).glob("*/index.html") if p.parent.name]
+        assert pages
+        for folder in pages:
+            if folder.name.startswith("page-"):
+                continue
+            assert (folder / "papers.bib").is_file(), folder
+            assert (folder / "papers.ris").is_file(), folder
+
+
+def test_demo_topic_bulk_matches_its_papers(demo_site: DemoSite):
+    papers = read_papers(demo_site.site_src)
+    members = [m for m in papers if "cancer" in m["search_keywords"]]
+    folder = demo_site.site_dir / "keywords" / "cancer"
+    bib = parse_bib((folder / "papers.bib").read_text("utf-8"))
+    assert sorted(e.key for e in bib.entries) == sorted(citation_key(m) for m in members)
+    assert len(rispy.loads((folder / "papers.ris").read_text("utf-8"))) == len(members)
+
+
+def test_read_papers_refuses_a_page_whose_pmid_is_not_its_name(tmp_path: Path):
+    (tmp_path / "papers").mkdir()
+    (tmp_path / "papers" / "12.md").write_text("---\npmid: '13'\n---\nbody\n", "utf-8")
+    with pytest.raises(PageError, match=r"12\.md"):
+        read_papers(tmp_path)
