@@ -32,13 +32,11 @@ from typing import Any
 
 import rispy
 
+from generator.catalog import paper_metas
 from generator.config import Config
-from generator.errors import PageError
 from generator.i18n import labels
 from generator.markdown import pubmed_url
-from generator.pages import split_page
 from generator.slug import slugify
-from generator.store import iter_pages
 
 Meta = Mapping[str, Any]
 
@@ -63,15 +61,7 @@ _RANGE = re.compile(r"^\s*(\S+?)\s*[-–—]\s*(\S+?)\s*$")
 
 def read_papers(site_src: Path) -> list[dict[str, Any]]:
     """The frontmatter of every paper page under ``site_src/papers``, sorted by PMID."""
-    papers = []
-    for path in iter_pages(site_src / "papers"):
-        if not path.stem.isdigit():
-            continue  # papers/index.md and its numbered pages
-        meta, _ = split_page(path.read_text(encoding="utf-8"), str(path))
-        if str(meta.get("pmid") or "") != path.stem:
-            raise PageError(f"{path}: frontmatter pmid {meta.get('pmid')!r} is not the file's")
-        papers.append(meta)
-    return sorted(papers, key=lambda m: int(m["pmid"]))
+    return list(paper_metas(site_src).values())
 
 
 # --- shared helpers (pure) --------------------------------------------------------

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from generator.catalog import paper_metas
 from generator.config import Config, HarvestConfig, Topic
 from generator.errors import KBError, MissingRecordsError
 from generator.ingest import IngestReport, ingest_papers
 from generator.llm import SummaryReport, summarize_batch
 from generator.models import Paper
-from generator.pages import split_page
 from generator.parse import parse_bytes
 from generator.state import (
     HarvestState,
@@ -34,7 +34,6 @@ from generator.state import (
     query_sha,
     save_state,
 )
-from generator.store import iter_pages
 
 # MEDLINE statuses of records whose MeSH indexing is still to come.
 AWAITING_INDEXING = frozenset({"In-Process", "In-Data-Review", "Publisher", "In-Process-NLM"})
@@ -206,11 +205,7 @@ def plan_fetch(
 
 def load_page_meta(site_src: Path) -> dict[str, dict[str, Any]]:
     """Frontmatter of every paper page, by PMID."""
-    out = {}
-    for path in iter_pages(site_src / "papers"):
-        if path.stem.isdigit():
-            out[path.stem] = split_page(path.read_text(encoding="utf-8"), str(path))[0]
-    return out
+    return paper_metas(site_src)
 
 
 def _now() -> str:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.catalog import paper_metas
 from generator.errors import PageError
 from generator.markdown import escape_html, escape_md
-from generator.pages import dump_page, split_page
-from generator.store import iter_pages
+from generator.pages import dump_page
 
 GENERATED_FLAG = "kb_generated"
 RELEVANCES = ("high", "medium", "low")
@@ -98,13 +98,9 @@ def entry_from_meta(meta: dict[str, Any], name: str) -> Entry:
 
 def load_entries(site_src: Path) -> list[Entry]:
     """Every paper page's entry, sorted by PMID."""
-    entries = []
-    for path in iter_pages(site_src / "papers"):
-        if not path.stem.isdigit():
-            continue  # papers/index.md and its numbered pages
-        meta, _ = split_page(path.read_text(encoding="utf-8"), str(path))
-        entries.append(entry_from_meta(meta, str(path)))
-    return sorted(entries, key=lambda e: int(e.pmid))
+    return [
+        entry_from_meta(meta, f"papers/{pmid}.md") for pmid, meta in paper_metas(site_src).items()
+    ]
 
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:

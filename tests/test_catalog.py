@@ -1,0 +1,53 @@
+"""The frontmatter catalog: parsed once, re-read only when a page's file changed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from generator import catalog
+from generator.config import Config
+from generator.errors import PageError
+from generator.pages import dump_page, split_page
+
+
+def test_cache_is_used_until_a_page_changes(sample_kb: Config, monkeypatch) -> None:
+    src = sample_kb.site_src
+    first = catalog.paper_metas(src)
+    assert len(first) == 30 and list(first) == sorted(first, key=int)
+    assert catalog.cache_path(src).is_file()
+
+    parsed: list[str] = []
+    real = catalog.split_page
+    monkeypatch.setattr(catalog, "split_page", lambda t, n: parsed.append(n) or real(t, n))
+    assert catalog.paper_metas(src) == first
+    assert parsed == []  # nothing changed: nothing parsed
+
+    page = src / "papers" / "40629355.md"
+    meta, body = split_page(page.read_text(encoding="utf-8"))
+    meta["title"] = "Changed title"
+    page.write_text(dump_page(meta, body), encoding="utf-8")
+    st = os.stat(page)
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    again = catalog.paper_metas(src)
+    assert parsed == [str(page)]
+    assert again["40629355"]["title"] == "Changed title"
+
+    (src / "papers" / "40629268.md").unlink()
+    assert "40629268" not in catalog.paper_metas(src)
+
+
+def test_a_damaged_cache_is_rebuilt_not_trusted(sample_kb: Config) -> None:
+    src = sample_kb.site_src
+    good = catalog.paper_metas(src)
+    catalog.cache_path(src).write_text("{not json", encoding="utf-8")
+    assert catalog.paper_metas(src) == good
+
+
+def test_a_page_whose_pmid_is_not_its_name_is_an_error(sample_kb: Config) -> None:
+    src = sample_kb.site_src
+    meta, body = split_page((src / "papers" / "40629355.md").read_text(encoding="utf-8"))
+    (src / "papers" / "123.md").write_text(dump_page(meta, body), encoding="utf-8")
+    with pytest.raises(PageError, match=r"123\.md: frontmatter pmid '40629355'"):
+        catalog.paper_metas(src)
