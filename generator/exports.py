@@ -437,6 +437,13 @@ def topic_groups(papers: Sequence[Meta], config: Config) -> dict[str, list[Meta]
     return dict(groups)
 
 
+# A MeSH term with more papers than this gets no bulk files: at 10,000 papers the bulk
+# files of check tags like "Humans" (12 MB of BibTeX alone) made up most of 213 MB of
+# MeSH exports, a quarter of the site, and nobody imports such a list whole. The
+# template hides the buttons for those terms (the hook passes this number on).
+MESH_BULK_MAX = 1000
+
+
 def mesh_groups(papers: Sequence[Meta]) -> dict[str, list[Meta]]:
     """Papers by MeSH descriptor (only descriptors with papers have pages)."""
     groups: dict[str, list[Meta]] = defaultdict(list)
@@ -478,6 +485,8 @@ def iter_exports(papers: Sequence[Meta], config: Config) -> Iterator[tuple[str, 
         ("mesh", mesh_groups(papers)),
     ):
         for name, members in groups.items():
+            if folder == "mesh" and len(members) > MESH_BULK_MAX:
+                continue  # see MESH_BULK_MAX
             pmids = sorted((m["pmid"] for m in members), key=keys.__getitem__)
             base = f"{folder}/{slugify(name)}/"
             # the same text render_bibtex / render_ris give for these papers

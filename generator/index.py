@@ -165,7 +165,7 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
                 [s for s in sections if s[1]],
                 lab,
                 PAGE_SIZE,
-                extra={"kb_kind": "mesh", "kb_slug": slug},
+                extra={"kb_kind": "mesh", "kb_slug": slug, "kb_papers": len(papers)},
                 filterable=True,
             )
         )

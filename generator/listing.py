@@ -182,7 +182,7 @@ def paginate(
         if n > 1:
             body += ["", _pager(base, number, n, lab)]
         name = title if number == 1 else f"{title} ({number})"
-        pages[path] = page(name, body, extra if number == 1 else None)
+        pages[path] = page(name, body, extra)
     return pages
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import load_config
+from generator.exports import MESH_BULK_MAX
 from generator.i18n import labels
 
 THEME_DIR = Path(__file__).resolve().parent / "theme"
@@ -28,7 +29,8 @@ def on_config(config: Any) -> Any:
     if kb.site.url:
         config.site_url = kb.site.url
     config.theme["language"] = kb.site.language
-    config.extra["kb_labels"] = lab  # words for the theme overrides (main.html)
+    config.extra["kb_labels"] = lab
+    config.extra["kb_mesh_bulk_max"] = MESH_BULK_MAX  # words for the theme overrides (main.html)
     if str(THEME_DIR) not in config.theme.dirs:
         config.theme.dirs.insert(0, str(THEME_DIR))
     config.nav = [

@@ -334,6 +334,20 @@ def test_bulk_files_per_topic_and_mesh_term(kb: Config):
     assert files["keywords/cancer/papers.ris"] == render_ris(papers)
 
 
+def test_mesh_terms_with_very_many_papers_get_no_bulk_files(kb: Config, monkeypatch):
+    import generator.exports as exports
+
+    monkeypatch.setattr(exports, "MESH_BULK_MAX", 1)
+    papers = [
+        paper(pmid="3", search_keywords=["cancer"], mesh=["Humans"]),
+        paper(pmid="1", search_keywords=["cancer"], mesh=["Humans", "Exosomes"]),
+    ]
+    files = build_exports(papers, kb)
+    assert "mesh/humans/papers.bib" not in files  # 2 papers > 1
+    assert "mesh/exosomes/papers.bib" in files and "mesh/exosomes/papers.ris" in files
+    assert "keywords/cancer/papers.bib" in files  # topics are never capped
+
+
 def test_demo_site_has_every_export(demo_site: DemoSite):
     site = demo_site.site_dir
     papers = read_papers(demo_site.site_src)
