@@ -223,6 +223,9 @@ def render_landing(
         f"[{lab['years']}](years/index.md) · [{lab['journals']}](journals/index.md)",
         f"- [{lab['retracted_page']}](retracted.md): {n_retracted}",
         f"- [{lab['status']}](status.md)",
+        # feed.xml is written at build time, beside the site (raw HTML: not a docs page)
+        f'- <a href="feed.xml" type="application/atom+xml">{lab["atom_feed"]}</a>: '
+        f"{lab['feed_hint']}",
         "",
         f"| {lab['topic']} | {lab['high']} | {lab['medium']} | {lab['low']} | {lab['total']} |",
         "|---|---:|---:|---:|---:|",

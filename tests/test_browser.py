@@ -145,3 +145,37 @@ def test_no_console_errors_on_landing_topic_and_mesh_pages(page, site_url: str) 
         page.goto(site_url + path)
         page.wait_for_load_state("networkidle")
     assert page.errors == []
+
+
+def test_landing_links_lead_to_pages_and_dark_mode_toggles(page, site_url: str) -> None:
+    page.goto(site_url)
+    assert page.locator(".kb-chart svg").count() == 2  # the charts render inline
+    scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    # follow a topic link from the counts table under the charts
+    page.locator("article table a", has_text="germline").first.click()
+    page.wait_for_url("**/keywords/germline/")
+    assert page.locator("h1").inner_text().strip().startswith("germline")
+    # the list filter narrows the topic's papers in the browser
+    total = page.locator("article li[data-relevance]").count()
+    page.select_option("select[data-kb-filter-key='relevance']", "high")
+    visible = page.locator("article li[data-relevance]:visible").count()
+    assert 0 < visible < total
+    # and a paper from the list opens
+    page.locator("article li[data-relevance]:visible a").first.click()
+    page.wait_for_url("**/papers/*/")
+    # the palette toggle switches light ↔ dark
+    page.locator("form[data-md-component='palette'] label:visible").first.click()
+    toggled = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    assert {scheme, toggled} == {"default", "slate"}
+    assert page.errors == []
+
+
+def test_retracted_list_and_status_are_reachable_from_the_landing_page(page, site_url: str):
+    page.goto(site_url)
+    for text, url in (("Retractions and corrections", "**/retracted/"), ("Status", "**/status/")):
+        page.goto(site_url)
+        page.locator("article a", has_text=text).first.click()
+        page.wait_for_url(url)
+    feed = page.request.get(site_url + "feed.xml")
+    assert feed.ok and b"<feed" in feed.body()
+    assert page.errors == []
