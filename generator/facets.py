@@ -31,7 +31,7 @@ def _group_page(
     folder: str, slug: str, title: str, papers: Sequence[Entry], lab: dict[str, str], size: int
 ) -> dict[str, str]:
     """One facet value's page (paginated, filterable): its papers, newest first."""
-    items = [line(e, "../", lab) for e in newest_first(papers)]
+    items = [line(e, "../", lab) for e in papers]  # callers pass newest-first groups
     head = [f"{len(papers)} {lab['papers_count']}", ""]
     return paginate(f"{folder}/{slug}", title, head, [(None, items)], lab, size, filterable=True)
 
@@ -45,6 +45,7 @@ def _type_order(types: dict[str, list[Entry]]) -> list[str]:
 def render_type_pages(
     entries: Sequence[Entry], lab: dict[str, str], page_size: int
 ) -> dict[str, str]:
+    entries = newest_first(entries)  # once: every group below keeps this order
     by_type: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         for t in e.publication_types:
@@ -62,6 +63,7 @@ def render_type_pages(
 def render_year_pages(
     entries: Sequence[Entry], lab: dict[str, str], page_size: int
 ) -> dict[str, str]:
+    entries = newest_first(entries)  # once: every group below keeps this order
     by_year: dict[int, list[Entry]] = defaultdict(list)
     undated: list[Entry] = []
     for e in entries:
@@ -81,6 +83,7 @@ def render_year_pages(
 def render_journal_pages(
     entries: Sequence[Entry], lab: dict[str, str], page_size: int
 ) -> dict[str, str]:
+    entries = newest_first(entries)  # once: every group below keeps this order
     by_journal: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         if e.journal:

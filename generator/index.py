@@ -67,6 +67,7 @@ class IndexReport:
 
 def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, str]:
     lab = labels(config.site.language)
+    entries = newest_first(entries)  # once: every group below keeps this order
     by_topic: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         for k in e.search_keywords:
@@ -98,7 +99,7 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
             head += [f"**{lab['query']}**: <code>{escape_md(topic.query)}</code>", ""]
         head += [f"{len(papers)} {lab['papers_count']}", ""]
         sections = [
-            (lab[r], [line(e, "../", lab, False) for e in newest_first(papers) if e.relevance == r])
+            (lab[r], [line(e, "../", lab, False) for e in papers if e.relevance == r])
             for r in RELEVANCES
         ]
         pages.update(
@@ -127,6 +128,7 @@ def co_occurring(
 
 def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str]:
     lab = labels(config.site.language)
+    entries = newest_first(entries)  # once: every group below keeps this order
     by_term: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         for term in e.mesh:
@@ -146,8 +148,8 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
             note = f"{lab['qualifiers']}: {escape_md(', '.join(quals))}" if quals else ""
             return line(e, "../", lab, note=note)
 
-        major = [item(e) for e in newest_first(papers) if term in e.mesh_major]
-        minor = [item(e) for e in newest_first(papers) if term not in e.mesh_major]
+        major = [item(e) for e in papers if term in e.mesh_major]
+        minor = [item(e) for e in papers if term not in e.mesh_major]
         sections = [
             (f"{lab['major_topic']} ★", major),
             (lab["all_papers"] if not major else lab["papers"], minor),
@@ -277,6 +279,9 @@ def render_index_pages(
 ) -> dict[str, str]:
     """Every grouping page, keyed by its path relative to ``site_src`` (pure)."""
     lab = labels(config.site.language)
+    # Sorted once: every group built from this order is already newest-first, so the
+    # per-group sorts below run over sorted data (linear for Python's sort).
+    entries = newest_first(entries)
     pages = {"index.md": render_landing(entries, config, runs)}
     pages.update(render_topic_pages(entries, config))
     pages.update(render_mesh_pages(entries, config))
@@ -292,13 +297,14 @@ def render_index_pages(
 # --- disk -------------------------------------------------------------------------
 
 
-def _generated_files(site_src: Path) -> list[Path]:
-    """Grouping pages an earlier run wrote (they carry the generated flag)."""
+def _stale_generated_files(site_src: Path, keep: set[Path]) -> list[Path]:
+    """Grouping pages an earlier run wrote (they carry the generated flag) that this run
+    did not write: those are the pages of topics and terms that lost all their papers."""
     candidates = [site_src / rel for rel in GENERATED_ROOT]
     for sub in GENERATED_DIRS:
         candidates += sorted((site_src / sub).rglob("*.md"))
     found = []
-    for p in candidates:
+    for p in (c for c in candidates if c not in keep):
         text = read_text(p)
         if text is None:
             continue
@@ -323,5 +329,5 @@ def write_index_pages(site_src: Path, config: Config) -> IndexReport:
         else:
             report.unchanged += 1
     keep = {site_src / rel for rel in pages}
-    report.removed = remove_files([p for p in _generated_files(site_src) if p not in keep])
+    report.removed = remove_files(_stale_generated_files(site_src, keep))
     return report

@@ -325,3 +325,17 @@ def test_every_grouping_page_has_a_title_and_the_generated_flag(make_kb, languag
         assert body.startswith("# "), rel
     if language == "ko":
         assert "## 관련도 높음" in pages["keywords/cancer.md"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["a: b", "it's \"q\"", "- lead", "#x", "{{ }}", "<script>", "유방암", "🧬", "---", "yes",
+     "null", "1e3", "2025-07-08", "a\u2028b", "back\\slash", "tab\there", "x\x07y", "*star",
+     "&anchor", "!tag", "%pct", "|pipe", ">gt", " lead space", "trail ", "Index"],
+)  # fmt: skip
+def test_generated_page_frontmatter_round_trips(title: str):
+    from generator.listing import page
+
+    meta, body = split_page(page(title, ["# x"], {"kb_slug": title, "kb_papers": 7}))
+    assert meta == {"title": title, "kb_generated": True, "kb_slug": title, "kb_papers": 7}
+    assert body.strip() == "# x"
