@@ -80,6 +80,9 @@ def build_site(config: Config, site_dir: Path | None = None, strict: bool = True
 def pagefind_command(site_dir: Path) -> list[str]:
     """Pagefind over ``site_dir``, writing ``site_dir/pagefind/``."""
     cmd = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--silent"]
+    # Only paper pages carry data-pagefind-body: reading just them gives the same index
+    # and cut Pagefind from 78 s to 49 s at 10,000 papers (8,000 grouping pages unread).
+    cmd += ["--glob", "papers/**/*.html"]
     # Heading permalinks ("¶") are not text of the paper.
     return [*cmd, "--exclude-selectors", ".headerlink"]
 
