@@ -248,3 +248,18 @@ def test_today_is_the_collection_date(kb: Config):
     report = ingest_files([SAMPLE_XML], kb, "2031-01-02")
     meta, _ = split_page((kb.site_src / "papers" / f"{report.created[0]}.md").read_text("utf-8"))
     assert meta["collected"] == meta["updated"] == "2031-01-02"
+
+
+def test_pages_are_written_with_ordinary_permissions(kb):
+    import os
+    import stat
+
+    from generator.store import write_atomic
+
+    target = kb.site_src / "papers" / "1.md"
+    write_atomic(target, "x\n")
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask  # not mkstemp's private 0600
+    assert not list(target.parent.glob(".*.tmp"))
