@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import TypeVar
 from urllib.parse import urlencode
@@ -39,7 +39,13 @@ import requests
 from lxml import etree
 
 from generator.errors import EutilsError, EutilsResponseError, MissingRecordsError, ResultTooLarge
-from generator.httputil import SessionOwner, backoff_delay, parse_retry_after, redact
+from generator.httputil import (
+    SessionOwner,
+    backoff_delay,
+    redact,
+    retry_after_s,
+    retryable_status,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -553,13 +559,11 @@ class EutilsClient(SessionOwner):
                     raise EutilsResponseError(f"{described}: {self._scrub(str(exc))}") from None
             snippet = self._snippet(body)
             problem = f"HTTP {status}: {snippet}" if snippet else f"HTTP {status}"
-            if status == 429 or 500 <= status <= 599:
+            if retryable_status(status):
                 if status == 429:
                     with self._lock:
                         self._throttled += 1
-                retry_after = parse_retry_after(
-                    response.headers.get("Retry-After"), datetime.now(timezone.utc)
-                )
+                retry_after = retry_after_s(response.headers)
                 last_problem = problem
                 continue
             raise EutilsError(f"{described}: {problem} ({shown})")

@@ -48,6 +48,16 @@ def backoff_delay(retry: int, base: float, cap: float, rng: random.Random) -> fl
     return rng.uniform(0.0, min(cap, base * (2.0**retry)))
 
 
+def retryable_status(status: int) -> bool:
+    """HTTP answers worth retrying: 429 (slow down) and 5xx (the server's trouble)."""
+    return status == 429 or 500 <= status <= 599
+
+
+def retry_after_s(headers: Any) -> float | None:
+    """Seconds a ``Retry-After`` header asks for, from now; None when absent."""
+    return parse_retry_after(headers.get("Retry-After"), datetime.now(timezone.utc))
+
+
 class SessionOwner:
     """Mixin: a client that closes its ``requests`` session when it created it."""
 

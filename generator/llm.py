@@ -44,7 +44,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,7 +52,13 @@ from requests.adapters import HTTPAdapter
 
 from generator.config import Config, LLMConfig
 from generator.errors import KBError
-from generator.httputil import SessionOwner, backoff_delay, parse_retry_after, redact
+from generator.httputil import (
+    SessionOwner,
+    backoff_delay,
+    redact,
+    retry_after_s,
+    retryable_status,
+)
 from generator.models import DeletedCitation, Paper
 from generator.pages import Summary
 from generator.score import filter_reason
@@ -331,13 +336,11 @@ class LLMClient(SessionOwner):
                 raise LLMRefused(f"{described}: HTTP {status}: the endpoint refused the API key")
             snippet = self._scrub(_error_snippet(body))
             problem = f"HTTP {status}: {snippet}" if snippet else f"HTTP {status}"
-            if status == 429 or 500 <= status <= 599:
+            if retryable_status(status):
                 if status == 429:
                     with self._lock:
                         self.throttled += 1
-                retry_after = parse_retry_after(
-                    response.headers.get("Retry-After"), datetime.now(timezone.utc)
-                )
+                retry_after = retry_after_s(response.headers)
                 last_problem = problem
                 continue
             error = LLMRefused if status in _REFUSED else LLMError
