@@ -179,3 +179,22 @@ def test_retracted_list_and_status_are_reachable_from_the_landing_page(page, sit
     feed = page.request.get(site_url + "feed.xml")
     assert feed.ok and b"<feed" in feed.body()
     assert page.errors == []
+
+
+def test_search_works_on_a_phone_sized_screen(browser, site_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(site_url)
+    assert page.locator(".kb-search__trigger").is_hidden()  # the wide box gives way...
+    page.locator("button.kb-search__icon").click()  # ...to the header's search icon
+    page.fill("#kb-search-ui input", UNIQUE_WORD)
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+    box = page.locator(".kb-search__panel").bounding_box()
+    assert box is not None and box["width"] >= 380  # the dialog fills the screen
+    assert page.locator(".pagefind-ui__result-link").all_inner_texts() == [
+        "A trial of an unusual antibiotic in tumour cells."
+    ]
+    assert errors == []
+    context.close()
