@@ -9,9 +9,11 @@ pages that no longer have papers.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +124,9 @@ def co_occurring(
     term: str, papers: Sequence[Entry], n: int = CO_OCCURRING
 ) -> list[tuple[str, int]]:
     """The descriptors that appear most often with ``term`` (ties by name)."""
-    counts = Counter(m for e in papers for m in e.mesh if m != term)
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    counts = Counter(chain.from_iterable(e.mesh for e in papers))
+    counts.pop(term, None)
+    return heapq.nsmallest(n, counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str]:
