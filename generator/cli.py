@@ -339,7 +339,8 @@ def _print_skipped(skipped: list[tuple[str, str]], limit: int = 20) -> None:
 def _site(config: Config, site_dir: Path | None) -> int:
     why_not = pipeline.pubmed_reachable(config)
     if why_not is not None:
-        print(f"site: PubMed is not reachable ({why_not})")
+        short = why_not if len(why_not) <= 200 else why_not[:199] + "…"
+        print(f"site: PubMed is not reachable ({short})")
         print("site: building from the EMBEDDED SAMPLE instead (30 papers, no abstracts)")
         _, b = pipeline.demo(config, site_dir)
         print(f"site: built from the EMBEDDED SAMPLE: {b.index.papers} papers → {b.site_dir}")
