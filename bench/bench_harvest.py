@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from generator.clock import fixed_clock
 from generator.config import parse_config
 from generator.eutils import EutilsClient
 from generator.harvest import harvest
@@ -55,12 +56,12 @@ def run(n: int, batch_size: int, api_key: str | None) -> dict:
         with standin.serve() as url:
             client = EutilsClient(url, email="bench@example.org", api_key=api_key)
             t0 = time.perf_counter()
-            first = harvest(config, client, today)
+            first = harvest(config, client, fixed_clock(today))
             wall = time.perf_counter() - t0
             stats = client.stats
             standin.reset_log()
             t1 = time.perf_counter()
-            second = harvest(config, EutilsClient(url, api_key=api_key), today)
+            second = harvest(config, EutilsClient(url, api_key=api_key), fixed_clock(today))
             wall2 = time.perf_counter() - t1
         pages = len(list((config.site_src / "papers").glob("*.md")))
     return {

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from generator.catalog import paper_metas
+from generator.clock import Clock
 from generator.config import Config, HarvestConfig, Topic
 from generator.errors import KBError, MissingRecordsError
 from generator.ingest import IngestReport, ingest_papers
@@ -208,25 +209,22 @@ def load_page_meta(site_src: Path) -> dict[str, dict[str, Any]]:
     return paper_metas(site_src)
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
 def harvest(
     config: Config,
     client: Client,
-    today: dt.date,
+    clock: Clock,
     *,
     topic_names: Sequence[str] = (),
     since: dt.date | None = None,
     dry_run: bool = False,
     progress: Callable[[str], None] = lambda _: None,
-    now: Callable[[], str] = _now,
 ) -> HarvestRun:
-    """One harvest run over the configured topics (or ``topic_names``)."""
+    """One harvest run over the configured topics (or ``topic_names``); ``clock`` gives
+    today's date (the windows' end, new pages' dates) and the run record's times."""
     topics = _select_topics(config, topic_names)
     state = load_state(config.state_dir)
-    run = HarvestRun(started=now(), dry_run=dry_run)
+    today = clock.today()
+    run = HarvestRun(started=clock.timestamp(), dry_run=dry_run)
 
     matched: dict[str, set[str]] = {}
     for topic in topics:
@@ -255,14 +253,14 @@ def harvest(
         f"{len(plan.refresh)} awaiting MeSH)"
     )
     if dry_run:
-        run.finished = now()
+        run.finished = clock.timestamp()
         return run
 
     _fetch_and_write(config, client, plan, matched, today, run, progress)
     _tally(run)
     _advance_state(config, state, run, topics)
     run.requests = _requests(client)
-    run.finished = now()
+    run.finished = clock.timestamp()
     append_run_record(config.state_dir, run.as_record())
     return run
 

@@ -43,7 +43,7 @@ from generator.pages import split_page
 from generator.slug import slugify
 from generator.state import load_run_records
 from generator.status import last_run, render_status
-from generator.store import read_text, remove_files, write_if_changed
+from generator.store import read_text, remove_files, remove_temp_files, write_if_changed
 
 __all__ = ["GENERATED_FLAG", "Entry", "entry_from_meta", "load_entries", "render_index_pages"]
 
@@ -326,6 +326,8 @@ def write_index_pages(site_src: Path, config: Config) -> IndexReport:
     runs = load_run_records(config.state_dir)
     pages = render_index_pages(entries, config, runs)
     report = IndexReport(papers=len(entries))
+    for folder in sorted({(site_src / rel).parent for rel in pages}):
+        remove_temp_files(folder)  # what a killed run left half-written
     for rel, text in pages.items():
         if write_if_changed(site_src / rel, text):
             report.written.append(rel)

@@ -29,7 +29,7 @@ from generator.pages import (
 )
 from generator.parse import iter_records
 from generator.score import filter_reason, score_paper
-from generator.store import read_text, remove_files, write_atomic
+from generator.store import read_text, remove_files, remove_temp_files, write_atomic
 
 
 @dataclass
@@ -113,6 +113,7 @@ def ingest_papers(
         language=config.site.language, summary_max_chars=config.summary.max_chars
     )
     report = IngestReport()
+    remove_temp_files(site_src / "papers")  # what a killed run left half-written
     for record in papers:
         if isinstance(record, DeletedCitation):
             _delete(site_src / paper_path(record.pmid), record.pmid, report)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.clock import Clock, system_clock
 from generator.config import Config
 from generator.errors import KBError
 from generator.eutils import EutilsClient, client_from_env
@@ -25,20 +26,20 @@ from generator.site import build_site, serve_site
 from generator.store import iter_pages, remove_files
 
 
-def today_iso() -> str:
-    return dt.date.today().isoformat()
-
-
 def ingest(
-    config: Config, paths: Sequence[Path], keywords: Sequence[str] = (), today: str | None = None
+    config: Config,
+    paths: Sequence[Path],
+    keywords: Sequence[str] = (),
+    clock: Clock | None = None,
 ) -> IngestReport:
-    """PubMed XML files or folders → paper pages (all files validated before any write)."""
+    """PubMed XML files or folders → paper pages (all files validated before any write);
+    ``clock`` (default: :func:`~generator.clock.system_clock`) dates new pages."""
     unknown = [k for k in keywords if config.topic(k) is None]
     if unknown:
         names = ", ".join(t.name for t in config.topics)
         raise KBError(f"--keyword {unknown[0]!r} is not a topic in {config.path} (topics: {names})")
     canonical = [config.topic(k).name for k in keywords]  # type: ignore[union-attr]
-    return ingest_files(paths, config, today or today_iso(), canonical)
+    return ingest_files(paths, config, (clock or system_clock()).today_iso(), canonical)
 
 
 def index(config: Config) -> IndexReport:
@@ -117,13 +118,14 @@ def harvest(
     dry_run: bool = False,
     progress: Callable[[str], None] = print,
     client: EutilsClient | None = None,
+    clock: Clock | None = None,
 ) -> HarvestRun:
     """Search PubMed for every topic and write new and changed pages."""
     with client or make_client(config) as c:
         return run_harvest(
             config,
             c,
-            dt.datetime.now(dt.timezone.utc).date(),
+            clock or system_clock(),
             topic_names=topics,
             since=since,
             dry_run=dry_run,
@@ -157,14 +159,14 @@ def import_papersurfer(
     paths: Sequence[Path],
     refresh: bool = False,
     client: EutilsClient | None = None,
-    today: str | None = None,
+    clock: Clock | None = None,
 ) -> ImportReport:
     """Paper Surfer notes (files or folders) → paper pages, one per PMID.
 
     With ``refresh``, each paper's record is fetched from PubMed first (all of them
     before any page is written), so titles and abstracts the old tool cut short are whole.
     """
-    today = today or today_iso()
+    today = (clock or system_clock()).today_iso()
     if not refresh:
         return import_notes(paths, config, today)
     with client or make_client(config) as c:

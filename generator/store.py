@@ -19,20 +19,35 @@ def _umask() -> int:
 
 
 _FILE_MODE = 0o666 & ~_umask()
+TEMP_SUFFIX = ".tmp"  # with a leading dot: ".<name>.<random>.tmp"
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8, ``\\n`` newlines) to ``path`` atomically."""
+    """Write ``text`` (UTF-8, ``\\n`` newlines) to ``path`` atomically.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk (``fsync``),
+    and only then replace ``path`` in one rename: a reader, a crash or a full disk leaves
+    either the old file or the new one, never a part of either. On any failure the
+    temporary file is removed and the error raised.
+    """
+    data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    closed = False
     try:
         # mkstemp makes the file private (0600); a page is an ordinary file (0644), as
         # it would be had it been written in place, so web servers and other users can read it.
         os.chmod(tmp, _FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+        os.close(fd)
+        closed = True
         os.replace(tmp, path)
     except BaseException:
+        if not closed:
+            os.close(fd)
         Path(tmp).unlink(missing_ok=True)
         raise
 
@@ -70,3 +85,16 @@ def remove_files(paths: list[Path]) -> int:
         except FileNotFoundError:
             pass
     return removed
+
+
+def remove_temp_files(folder: Path) -> int:
+    """Remove the temporary files a killed run left in ``folder`` (``.<name>.*.tmp``,
+    written by :func:`write_atomic`, never the pages themselves); return how many."""
+    if not folder.is_dir():
+        return 0
+    doomed = [
+        p
+        for p in folder.iterdir()
+        if p.name.startswith(".") and p.name.endswith(TEMP_SUFFIX) and p.is_file()
+    ]
+    return remove_files(doomed)

@@ -92,11 +92,11 @@ def extractive_summary(paper: Paper, max_chars: int = 400) -> str | None:
     used = 0
     for index, sentence in sorted(enumerate(sentences), key=weight):
         if used + len(sentence) + 1 > max_chars:
+            if not chosen:  # the most informative sentence, cut on a word, beats filler
+                return _truncate(sentence, max_chars)
             continue
         chosen.append((index, sentence))
         used += len(sentence) + 1
-    if not chosen:
-        return _truncate(sentences[-1], max_chars)
     return " ".join(s for _, s in sorted(chosen))
 
 

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from generator import pipeline
+from generator.clock import NOW_ENV
 from generator.config import Config, load_config
 from generator.ingest import IngestReport
 
@@ -28,6 +29,14 @@ REPO = Path(__file__).resolve().parents[1]
 HOOK = REPO / "generator" / "mkdocs_hook.py"
 SAMPLE_XML = REPO / "generator" / "sample" / "pubmed_sample.xml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# "Now" for every test, in this process and the ones it starts (the CLI, publish.sh):
+# a test means the same thing on any day. Tests that need another day set their own.
+TEST_NOW = "2026-03-01T12:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def _fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(NOW_ENV, TEST_NOW)
 
 
 def write_kb(
@@ -202,3 +211,24 @@ MD_LINK = re.compile(r"\]\(([^)\s]+)\)")
 def md_links(text: str) -> list[str]:
     """The targets of inline Markdown links in ``text``."""
     return [html.unescape(m) for m in MD_LINK.findall(text)]
+
+
+# --- opt-in tests against the real NCBI servers ---------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-network",
+        action="store_true",
+        default=False,
+        help="also run the tests marked 'network' (they reach the real NCBI E-utilities)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-network"):
+        return
+    skip = pytest.mark.skip(reason="reaches the real NCBI servers: run with --run-network")
+    for item in items:
+        if "network" in item.keywords:
+            item.add_marker(skip)

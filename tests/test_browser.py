@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
+from generator.clock import fixed_clock
 from generator.config import load_config
 from tests.conftest import write_kb
 
@@ -67,7 +68,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config = load_config(write_kb(folder / "kb"))
     extra = folder / "extra.xml"
     extra.write_text(EXTRA_XML, encoding="utf-8")
-    pipeline.ingest(config, [extra], ["cancer"], today="2025-07-20")
+    pipeline.ingest(config, [extra], ["cancer"], clock=fixed_clock("2025-07-20"))
     site_dir = folder / "site"
     pipeline.demo(config, site_dir, force=True)
     handler = functools.partial(_QuietHandler, directory=str(site_dir))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from generator import pipeline
 from generator.charts import papers_per_month_svg, top_mesh_svg
+from generator.clock import fixed_clock
 from generator.config import Config
 from generator.index import render_index_pages, write_index_pages
 from generator.listing import Entry, load_entries
@@ -48,7 +49,9 @@ def test_facet_pages_list_the_right_papers(sample_kb: Config) -> None:
 
 
 def test_retracted_paper_warns_on_its_page_and_in_every_list(kb: Config, render_md) -> None:
-    pipeline.ingest(kb, [FIXTURES / "full_article.xml"], ["cancer"], today="2025-01-01")
+    pipeline.ingest(
+        kb, [FIXTURES / "full_article.xml"], ["cancer"], clock=fixed_clock("2025-01-01")
+    )
     write_index_pages(kb.site_src, kb)
     page = body(kb, "papers/2001.md")
     html = render_md(page)
@@ -171,7 +174,7 @@ def test_landing_charts_and_filters_render(sample_kb: Config, render_md) -> None
 
 
 def test_mesh_pages_show_qualifiers_and_co_occurring_terms(kb: Config) -> None:
-    pipeline.ingest(kb, [FIXTURES / "full_article.xml"], today="2025-01-01")
+    pipeline.ingest(kb, [FIXTURES / "full_article.xml"], clock=fixed_clock("2025-01-01"))
     write_index_pages(kb.site_src, kb)
     meta = split_page((kb.site_src / "papers" / "2001.md").read_text(encoding="utf-8"))[0]
     term = next(t for t, q in meta["mesh_qualifiers"].items() if q)

@@ -9,15 +9,27 @@ from pathlib import Path
 import pytest
 
 from generator import cli
+from generator.clock import Clock, fixed_clock
 from generator.config import Config, parse_config
 from generator.eutils import EutilsClient, RateLimiter
 from generator.harvest import Window, harvest, needs_refresh, plan_fetch, topic_window
 from generator.pages import read_page_state, split_page
 from generator.state import TopicState, load_run_records, load_state, query_sha
-from tests.eutils_standin import EutilsStandin, Fault, minimal_article, synthetic_entries
+from tests.eutils_standin import (
+    ESEARCH_HEAD,
+    EutilsStandin,
+    Fault,
+    minimal_article,
+    synthetic_entries,
+)
 
 TODAY = dt.date(2026, 3, 1)
 SECRET = "s3cr3t-api-key-0123456789"
+
+
+def at(day: dt.date) -> Clock:
+    """The clock of a run on ``day`` (noon UTC)."""
+    return fixed_clock(dt.datetime.combine(day, dt.time(12)))
 
 
 def make_config(tmp_path: Path, topics: list[dict], **harvest: object) -> Config:
@@ -98,7 +110,7 @@ def test_overlapping_topics_fetch_each_pmid_once_and_never_get_429(tmp_path: Pat
         standin.serve() as url,
         EutilsClient(url, email="lab@example.org", api_key=SECRET) as client,
     ):
-        run = harvest(config, client, TODAY)
+        run = harvest(config, client, at(TODAY))
     assert run.ok and standin.rejected == 0
     fetched = standin.fetched_ids()
     assert sorted(fetched) == ["100", "101", "102", "103", "104"]  # each exactly once
@@ -113,19 +125,27 @@ def test_overlapping_topics_fetch_each_pmid_once_and_never_get_429(tmp_path: Pat
     assert all(r.params.get("tool") and r.params.get("email") for r in standin.requests)
 
 
-def test_second_run_only_searches_and_rewrites_nothing(tmp_path: Path) -> None:
-    standin = EutilsStandin(OVERLAP, make_record=minimal_article, rate_limit=False)
+def test_second_run_refinds_papers_in_the_overlap_without_fetching_or_rewriting(
+    tmp_path: Path,
+) -> None:
+    # 105 and 106 entered PubMed the day before and the day of the first run: the second
+    # run's window restarts 3 days before that run, so it finds both again.
+    searches = {k: list(v) for k, v in OVERLAP.items()}
+    searches["exosomes"] += [("105", TODAY - dt.timedelta(days=1)), ("106", TODAY)]
+    standin = EutilsStandin(searches, make_record=minimal_article, rate_limit=False)
     config = make_config(tmp_path, TOPICS)
     with standin.serve() as url:
-        harvest(config, fast_client(url), TODAY)
+        harvest(config, fast_client(url), at(TODAY))
         before = snapshot(config.site_src)
         standin.reset_log()
-        run = harvest(config, fast_client(url), TODAY + dt.timedelta(days=7))
+        run = harvest(config, fast_client(url), at(TODAY + dt.timedelta(days=7)))
     assert run.ok
+    exosomes = run.topics[0]
+    assert exosomes.window.start == TODAY - dt.timedelta(days=3)
+    assert sorted(exosomes.ids) == ["105", "106"]  # found again, inside the overlap
     assert standin.counts["efetch"] == 0 and standin.counts["esearch"] == len(TOPICS)
-    assert snapshot(config.site_src) == before
-    # the next window starts from the last success minus the overlap
-    assert run.topics[0].window.start == TODAY - dt.timedelta(days=3)
+    assert run.fetched == 0 and (exosomes.new, exosomes.updated) == (0, 0)
+    assert snapshot(config.site_src) == before  # same bytes, same mtimes: nothing rewritten
 
 
 def test_new_topic_match_accumulates_keywords_and_keeps_collected_and_notes(
@@ -135,13 +155,13 @@ def test_new_topic_match_accumulates_keywords_and_keeps_collected_and_notes(
     standin.rate_limit = False
     config = make_config(tmp_path, [{"name": "a", "query": "a"}])
     with standin.serve() as url:
-        harvest(config, fast_client(url), TODAY)
+        harvest(config, fast_client(url), at(TODAY))
         page = config.site_src / "papers" / "200.md"
         page.write_text(page.read_text(encoding="utf-8") + "My own note.\n", encoding="utf-8")
         standin.add_search("b", [("200", day("2026-01-05"))])
         config2 = make_config(tmp_path, [{"name": "a", "query": "a"}, {"name": "b", "query": "b"}])
         later = TODAY + dt.timedelta(days=30)
-        harvest(config2, fast_client(url), later)
+        harvest(config2, fast_client(url), at(later))
     state = read_page_state(page.read_text(encoding="utf-8"))
     assert state.search_keywords == ("a", "b")
     assert state.collected == TODAY.isoformat()
@@ -154,7 +174,7 @@ def test_topic_with_more_than_10000_hits_is_harvested_completely(tmp_path: Path)
     standin = EutilsStandin({"big": entries}, make_record=minimal_article, rate_limit=False)
     config = make_config(tmp_path, [{"name": "big", "query": "big"}], batch_size=2000)
     with standin.serve() as url:
-        run = harvest(config, fast_client(url), TODAY)
+        run = harvest(config, fast_client(url), at(TODAY))
     assert run.ok
     assert run.topics[0].hits == 10_050
     assert len(list((config.site_src / "papers").glob("*.md"))) == 10_050
@@ -209,12 +229,12 @@ def test_interrupted_run_leaves_no_broken_page_and_rerun_completes(tmp_path: Pat
 
     with standin.serve() as url:
         with pytest.raises(KeyboardInterrupt):
-            harvest(config, fast_client(url), TODAY, progress=interrupt)
+            harvest(config, fast_client(url), at(TODAY), progress=interrupt)
         written = papers_on_disk(config)  # every page on disk parses
         assert 0 < len(written) < 120
         assert not list((config.site_src / "papers").glob(".*.tmp"))
         assert load_state(config.state_dir).topics == {}  # state not advanced
-        run = harvest(config, fast_client(url), TODAY)
+        run = harvest(config, fast_client(url), at(TODAY))
     assert run.ok
     assert len(papers_on_disk(config)) == 120
     assert load_state(config.state_dir).topics["t"].last_success == TODAY.isoformat()
@@ -229,7 +249,7 @@ def test_efetch_missing_records_fail_the_topic_but_keep_the_rest(tmp_path: Path)
     )
     config = make_config(tmp_path, [{"name": "t", "query": "t"}])
     with standin.serve() as url:
-        run = harvest(config, fast_client(url), TODAY)
+        run = harvest(config, fast_client(url), at(TODAY))
     assert not run.ok and "402" in run.topics[0].errors[0]
     assert sorted(papers_on_disk(config)) == ["400", "401"]
     assert "t" not in load_state(config.state_dir).topics
@@ -237,19 +257,32 @@ def test_efetch_missing_records_fail_the_topic_but_keep_the_rest(tmp_path: Path)
 
 def test_truncated_efetch_is_retried_and_esearch_error_fails_the_topic(tmp_path: Path) -> None:
     standin = EutilsStandin(OVERLAP, make_record=minimal_article, rate_limit=False)
+    # the first topic's search: HTTP 200 carrying NCBI's <ERROR> element
+    error = (
+        ESEARCH_HEAD + "<eSearchResult><ERROR>Empty term and query_key - nothing todo"
+        "</ERROR></eSearchResult>\n"
+    ).encode()
+    standin.add_fault("esearch", Fault(status=200, body=error))
     standin.add_fault("efetch", Fault.truncate(300))
     config = make_config(tmp_path, TOPICS)
     with standin.serve() as url:
-        run = harvest(config, fast_client(url), TODAY)
-    assert run.ok  # the cut-short answer was retried, not taken as a short batch
-    assert sorted(papers_on_disk(config)) == ["100", "101", "102", "103", "104"]
+        run = harvest(config, fast_client(url), at(TODAY))
+    by_name = {t.name: t for t in run.topics}
+    assert not run.ok and not by_name["exosomes"].ok
+    assert "Empty term and query_key" in by_name["exosomes"].errors[0]
+    assert by_name["vesicles"].ok and by_name["genomics"].ok
+    # the cut-short efetch answer was retried, not taken as a short batch: every paper the
+    # other topics found is on disk; 100 (only the failed topic's) is not
+    assert sorted(papers_on_disk(config)) == ["101", "102", "103", "104"]
+    assert standin.counts["efetch"] == 2
+    assert set(load_state(config.state_dir).topics) == {"vesicles", "genomics"}
 
 
 def test_api_key_never_reaches_pages_state_or_run_records(tmp_path: Path) -> None:
     standin = EutilsStandin(OVERLAP, make_record=minimal_article, rate_limit=False)
     config = make_config(tmp_path, TOPICS)
     with standin.serve() as url:
-        harvest(config, fast_client(url, api_key=SECRET), TODAY)
+        harvest(config, fast_client(url, api_key=SECRET), at(TODAY))
     assert SECRET in standin.sent_text()  # it was sent to the server...
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert written
@@ -265,9 +298,9 @@ def test_changed_query_is_reharvested_from_its_start(tmp_path: Path) -> None:
     )
     config = make_config(tmp_path, [{"name": "t", "query": "old"}])
     with standin.serve() as url:
-        harvest(config, fast_client(url), TODAY)
+        harvest(config, fast_client(url), at(TODAY))
         changed = make_config(tmp_path, [{"name": "t", "query": "new"}])
-        run = harvest(changed, fast_client(url), TODAY + dt.timedelta(days=60))
+        run = harvest(changed, fast_client(url), at(TODAY + dt.timedelta(days=60)))
     assert run.topics[0].window.start == day("2026-01-01")
     assert sorted(papers_on_disk(changed)) == ["500", "501"]
     assert load_state(changed.state_dir).topics["t"].query_sha == query_sha("new")
@@ -289,13 +322,13 @@ def test_refresh_refetches_papers_awaiting_mesh_and_updates_in_place(tmp_path: P
         "</MedlineJournalInfo>", "</MedlineJournalInfo>" + mesh
     )
     with standin.serve() as url:
-        harvest(config, fast_client(url), TODAY)
+        harvest(config, fast_client(url), at(TODAY))
         page = config.site_src / "papers" / "600.md"
         page.write_text(page.read_text(encoding="utf-8") + "keep me\n", encoding="utf-8")
         standin.add_records({"600": indexed})
         standin.reset_log()
         later = TODAY + dt.timedelta(days=20)  # the search window no longer holds it
-        run = harvest(config, fast_client(url), later, since=later)
+        run = harvest(config, fast_client(url), at(later), since=later)
     assert run.refreshed == 1 and standin.fetched_ids() == ["600"]
     meta, body = split_page(page.read_text(encoding="utf-8"))
     assert meta["mesh"] == ["Exosomes"] and meta["citation_status"] == "MEDLINE"
@@ -306,7 +339,7 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     standin = EutilsStandin(OVERLAP, make_record=minimal_article, rate_limit=False)
     config = make_config(tmp_path, TOPICS)
     with standin.serve() as url:
-        run = harvest(config, fast_client(url), TODAY, dry_run=True)
+        run = harvest(config, fast_client(url), at(TODAY), dry_run=True)
     assert [t.hits for t in run.topics] == [3, 3, 2]
     assert standin.counts["efetch"] == 0
     assert not any(tmp_path.rglob("*.md")) and not (tmp_path / "state").exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
+from generator.clock import fixed_clock
 from generator.config import Config
 from generator.errors import KBError, PageError, ParseError
 from generator.ingest import collect_xml_files, ingest_files
@@ -53,7 +54,7 @@ def pages(config: Config) -> list[str]:
 
 
 def test_ingest_the_sample(kb: Config):
-    report = pipeline.ingest(kb, [SAMPLE_XML], today="2025-07-20")
+    report = pipeline.ingest(kb, [SAMPLE_XML], clock=fixed_clock("2025-07-20"))
     assert len(report.created) == 30
     assert report.summary() == "30 new, 0 updated, 0 unchanged"
     assert pages(kb) == sorted(report.created)
@@ -76,7 +77,7 @@ def test_a_broken_file_among_good_ones_stops_before_anything_is_written(
     shutil.copy(XML / bad_name, folder / bad_name)
     for paths in ([folder], [folder / name for name in order]):
         with pytest.raises(ParseError) as info:
-            pipeline.ingest(kb, paths, today="2025-07-20")
+            pipeline.ingest(kb, paths, clock=fixed_clock("2025-07-20"))
         message = str(info.value)
         assert message.startswith(f"{folder / bad_name}: line {line}: ")
         assert not (kb.site_src / "papers").exists()
@@ -88,7 +89,7 @@ def test_a_broken_gzip_is_reported_too(kb: Config, tmp_path):
     bad = tmp_path / "b.xml.gz"
     bad.write_bytes(gzip.compress(document(article("1002")).encode())[:-20])
     with pytest.raises(ParseError, match=str(bad)):
-        pipeline.ingest(kb, [good, bad], today="2025-07-20")
+        pipeline.ingest(kb, [good, bad], clock=fixed_clock("2025-07-20"))
     assert pages(kb) == []
 
 
@@ -107,7 +108,7 @@ def test_folders_are_expanded_sorted_with_gzip(tmp_path):
 def test_a_missing_path_is_a_clear_error(kb: Config, tmp_path):
     missing = tmp_path / "nope.xml"
     with pytest.raises(PageError, match=f"^{missing}: no such file or folder$"):
-        pipeline.ingest(kb, [SAMPLE_XML, missing], today="2025-07-20")
+        pipeline.ingest(kb, [SAMPLE_XML, missing], clock=fixed_clock("2025-07-20"))
     assert pages(kb) == []
 
 
@@ -116,7 +117,7 @@ def test_gzipped_update_file_with_deletions(kb: Config, tmp_path):
         tmp_path / "first.xml",
         document(article("7901", "To be deleted."), article("7902", "Has notes.")),
     )
-    pipeline.ingest(kb, [source], today="2025-07-01")
+    pipeline.ingest(kb, [source], clock=fixed_clock("2025-07-01"))
     noted = kb.site_src / "papers" / "7902.md"
     text = noted.read_text(encoding="utf-8")
     assert text.endswith(NOTES_MARKER + "\n")
@@ -124,7 +125,7 @@ def test_gzipped_update_file_with_deletions(kb: Config, tmp_path):
 
     update = tmp_path / "pubmed25n1234.xml.gz"
     update.write_bytes(gzip.compress((XML / "update.xml").read_bytes()))
-    report = pipeline.ingest(kb, [update], today="2025-07-02")
+    report = pipeline.ingest(kb, [update], clock=fixed_clock("2025-07-02"))
     assert sorted(report.created) == ["7001", "7002"]
     assert report.deleted == ["7901"]
     assert report.kept_deleted == ["7902"]  # 7903 never had a page: nothing to report
@@ -137,14 +138,14 @@ def test_gzipped_update_file_with_deletions(kb: Config, tmp_path):
 
 def test_a_deletion_then_a_new_version_in_the_same_run(kb: Config, tmp_path):
     source = write(tmp_path / "a.xml", document(article("5001", "Old.")))
-    pipeline.ingest(kb, [source], today="2025-07-01")
+    pipeline.ingest(kb, [source], clock=fixed_clock("2025-07-01"))
     later = write(
         tmp_path / "b.xml",
         document(deleted=("5001",)).replace(
             "</PubmedArticleSet>", article("5001", "Reinstated.") + "\n</PubmedArticleSet>"
         ),
     )
-    report = pipeline.ingest(kb, [later], today="2025-07-02")
+    report = pipeline.ingest(kb, [later], clock=fixed_clock("2025-07-02"))
     assert report.deleted == ["5001"] and report.created == ["5001"]
     meta, _ = split_page((kb.site_src / "papers" / "5001.md").read_text(encoding="utf-8"))
     assert meta["title"] == "Reinstated."
@@ -160,15 +161,15 @@ def test_a_deletion_then_a_new_version_in_the_same_run(kb: Config, tmp_path):
     ],
 )
 def test_keyword_attribution(kb: Config, given, stored):
-    pipeline.ingest(kb, [SAMPLE_XML], given, today="2025-07-20")
+    pipeline.ingest(kb, [SAMPLE_XML], given, clock=fixed_clock("2025-07-20"))
     for path in (kb.site_src / "papers").glob("*.md"):
         meta, _ = split_page(path.read_text(encoding="utf-8"))
         assert meta["search_keywords"] == stored
 
 
 def test_keywords_accumulate_over_ingests(kb: Config):
-    pipeline.ingest(kb, [SAMPLE_XML], ["germline"], today="2025-07-20")
-    report = pipeline.ingest(kb, [SAMPLE_XML], ["cancer"], today="2025-07-21")
+    pipeline.ingest(kb, [SAMPLE_XML], ["germline"], clock=fixed_clock("2025-07-20"))
+    report = pipeline.ingest(kb, [SAMPLE_XML], ["cancer"], clock=fixed_clock("2025-07-21"))
     assert len(report.updated) == 30
     meta, _ = split_page((kb.site_src / "papers" / "40629355.md").read_text(encoding="utf-8"))
     assert meta["search_keywords"] == ["cancer", "germline"]
@@ -178,7 +179,7 @@ def test_keywords_accumulate_over_ingests(kb: Config):
 
 def test_an_unknown_keyword_is_refused_before_writing(kb: Config):
     with pytest.raises(KBError) as info:
-        pipeline.ingest(kb, [SAMPLE_XML], ["cancer", "canser"], today="2025-07-20")
+        pipeline.ingest(kb, [SAMPLE_XML], ["cancer", "canser"], clock=fixed_clock("2025-07-20"))
     message = str(info.value)
     assert "--keyword 'canser' is not a topic" in message
     assert str(kb.path) in message
@@ -188,7 +189,7 @@ def test_an_unknown_keyword_is_refused_before_writing(kb: Config):
 
 def test_filters_are_off_by_default(kb: Config, tmp_path):
     source = write(tmp_path / "a.xml", document(article("6001", lang="kor"), article("6002")))
-    report = pipeline.ingest(kb, [source], today="2025-07-20")
+    report = pipeline.ingest(kb, [source], clock=fixed_clock("2025-07-20"))
     assert report.filtered == []
     assert pages(kb) == ["6001", "6002"]
 
@@ -238,7 +239,7 @@ def test_filters_when_configured(make_kb, tmp_path, filters, kept, reasons):
             article("6003", extra=ABSTRACT.format("A long enough abstract about exosomes.")),
         ),
     )
-    report = pipeline.ingest(config, [source], today="2025-07-20")
+    report = pipeline.ingest(config, [source], clock=fixed_clock("2025-07-20"))
     assert dict(report.filtered) == reasons
     assert pages(config) == kept
     assert f"{len(reasons)} filtered out" in report.summary()

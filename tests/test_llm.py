@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from generator import cli, llm, pipeline
+from generator.clock import fixed_clock
 from generator.config import Config, parse_config
 from generator.errors import ConfigError, KBError
 from generator.llm import (
@@ -437,7 +438,7 @@ def test_success_writes_a_marked_machine_summary_and_a_deterministic_cache(
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     config = llm_config(tmp_path, url)
     xml = write_xml(tmp_path / "in.xml", minimal_article("101"), minimal_article("102"))
-    report = pipeline.ingest(config, [xml], ["t"], today="2026-03-01")
+    report = pipeline.ingest(config, [xml], ["t"], clock=fixed_clock("2026-03-01"))
     assert report.created == ["101", "102"]
     assert report.llm.summarised == 2 and report.llm.requests == 2 and not report.llm.failed
 
@@ -466,7 +467,7 @@ def test_success_writes_a_marked_machine_summary_and_a_deterministic_cache(
 
     # A rerun costs nothing: no request, every page and the cache untouched.
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
-    again = pipeline.ingest(config, [xml], ["t"], today="2026-03-02")
+    again = pipeline.ingest(config, [xml], ["t"], clock=fixed_clock("2026-03-02"))
     assert server.count() == 2
     assert again.llm.cached == 2 and again.llm.requests == 0
     assert again.unchanged == ["101", "102"]
@@ -669,7 +670,7 @@ def test_the_key_is_sent_but_written_nowhere(tmp_path, chat, monkeypatch, caplog
     server.answer = answer  # type: ignore[method-assign]
     xml = write_xml(tmp_path / "in.xml", minimal_article("101"), minimal_article("102"))
     with caplog.at_level(logging.DEBUG):
-        report = pipeline.ingest(config, [xml], ["t"], today="2026-03-01")
+        report = pipeline.ingest(config, [xml], ["t"], clock=fixed_clock("2026-03-01"))
     assert {s.headers["Authorization"] for s in server.seen} == {f"Bearer {SECRET}"}
     assert report.llm.summarised == 1 and list(report.llm.failed) == ["102"]
     assert "***" in report.llm.failed["102"]
@@ -732,7 +733,11 @@ def test_harvest_summarises_new_papers_and_records_it(tmp_path, chat, monkeypatc
 
 
 def test_harvest_in_extractive_mode_records_no_summaries(tmp_path, monkeypatch):
-    data = {"site": {"title": "T"}, "topics": [{"name": "t", "query": "t"}]}
+    data = {
+        "site": {"title": "T"},
+        "topics": [{"name": "t", "query": "t"}],
+        "harvest": {"since": "2026-01-01"},
+    }
     (tmp_path / "kb.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
     standin = EutilsStandin(
         {"t": [("300", "2026/01/10")]}, make_record=minimal_article, rate_limit=False
@@ -740,5 +745,9 @@ def test_harvest_in_extractive_mode_records_no_summaries(tmp_path, monkeypatch):
     with standin.serve() as eutils:
         monkeypatch.setenv("NCBI_EUTILS_URL", eutils)
         assert cli.run(["harvest", "--config", str(tmp_path / "kb.yml")]) == cli.EXIT_OK
+    assert standin.fetched_ids() == ["300"]  # the paper was harvested...
+    meta, _ = split_page((tmp_path / "site_src" / "papers" / "300.md").read_text(), "300.md")
+    assert meta["summary_source"] == "extractive"  # ...and summarised offline
+    assert "summary_model" not in meta
     assert "summaries" not in load_run_records(tmp_path / "state")[-1]
     assert not (tmp_path / "state" / CACHE_FILE).exists()

@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from generator import cli
+from generator.clock import system_clock
 from generator.config import load_config
 from tests.conftest import write_kb
 from tests.eutils_standin import EutilsStandin, minimal_article
@@ -34,7 +35,7 @@ def test_offline_it_builds_the_embedded_sample_and_says_so(tmp_path, monkeypatch
 def test_online_it_harvests_replaces_the_sample_and_says_so(tmp_path, monkeypatch, capsys):
     kb = write_kb(tmp_path / "kb", edit=lambda d: d["harvest"].update(lookback_days=30))
     config = load_config(kb)
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = system_clock().today()
     # every topic's query finds two papers added last week
     standin = EutilsStandin(
         any_term=[("39100001", today - dt.timedelta(days=7)), ("39100002", today)],

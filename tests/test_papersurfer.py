@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from generator import cli, pipeline
+from generator.clock import fixed_clock
 from generator.config import Config, load_config
 from generator.errors import ConfigError, KBError
 from generator.eutils import EutilsClient
@@ -71,7 +72,7 @@ def note_text(path: Path) -> str:
 
 @needs_shared
 def test_the_shared_notes_give_one_page_per_pmid(kb: Config):
-    report = pipeline.import_papersurfer(kb, [NOTES, SEED], today=TODAY)
+    report = pipeline.import_papersurfer(kb, [NOTES, SEED], clock=fixed_clock(TODAY))
     assert (report.files, len(report.notes), report.skipped) == (141, 141, [])
     assert (report.papers, report.duplicates_merged) == (126, 15)
     assert report.repaired == [
@@ -133,9 +134,9 @@ def test_the_shared_notes_give_one_page_per_pmid(kb: Config):
 
 @needs_shared
 def test_a_rerun_changes_nothing(kb: Config):
-    pipeline.import_papersurfer(kb, [NOTES, SEED], today=TODAY)
+    pipeline.import_papersurfer(kb, [NOTES, SEED], clock=fixed_clock(TODAY))
     before, stamps = tree_bytes(kb.site_src), mtimes(kb.site_src)
-    again = pipeline.import_papersurfer(kb, [NOTES, SEED], today="2026-01-01")
+    again = pipeline.import_papersurfer(kb, [NOTES, SEED], clock=fixed_clock("2026-01-01"))
     assert len(again.unchanged) == 126 and not again.created and not again.updated
     assert tree_bytes(kb.site_src) == before
     assert mtimes(kb.site_src) == stamps  # not even rewritten
@@ -175,7 +176,7 @@ def test_the_users_own_text_is_kept_once(kb: Config, tmp_path: Path):
     text = text.replace("- **Language**: eng", "- **Language**: eng\n- **Read**: yes")
     other.write_text("---\ntags: [brca]\n---\n" + text, encoding="utf-8")
 
-    report = pipeline.import_papersurfer(kb, [notes], today=TODAY)
+    report = pipeline.import_papersurfer(kb, [notes], clock=fixed_clock(TODAY))
     assert not report.skipped
     on_disk = pages(kb)
     notes_40652157 = extract_notes(on_disk["40652157"][1])
@@ -196,12 +197,12 @@ def test_the_users_own_text_is_kept_once(kb: Config, tmp_path: Path):
     page.write_text(note_text(page) + "\nRead it twice.\n", encoding="utf-8")
     third = copies[2]
     third.write_text(note_text(third) + "\nA later thought.\n", encoding="utf-8")
-    pipeline.import_papersurfer(kb, [notes], today="2025-08-02")
+    pipeline.import_papersurfer(kb, [notes], clock=fixed_clock("2025-08-02"))
     final = extract_notes(split_page(note_text(page))[1])
     for line in (after_footer, "Read it twice.", "A later thought."):
         assert final.count(line) == 1, line
     before = tree_bytes(kb.site_src)
-    pipeline.import_papersurfer(kb, [notes], today="2025-08-03")
+    pipeline.import_papersurfer(kb, [notes], clock=fixed_clock("2025-08-03"))
     assert tree_bytes(kb.site_src) == before
 
 
@@ -302,7 +303,7 @@ def test_the_import_reports_what_it_skipped(kb: Config, tmp_path: Path):
     (folder / "binary.md").write_bytes(b"\x00\x01\x02 PMID")
     (folder / ".obsidian").mkdir()
     (folder / ".obsidian" / "app.json").write_text("{}", encoding="utf-8")
-    report = pipeline.import_papersurfer(kb, [folder], today=TODAY)
+    report = pipeline.import_papersurfer(kb, [folder], clock=fixed_clock(TODAY))
     assert report.notes == [
         "mixed/older/high_relevance/paper_tRNA modifications tune m_PMID_40311619.md"
     ]
@@ -331,7 +332,7 @@ def test_the_import_reports_what_it_skipped(kb: Config, tmp_path: Path):
         }
     ]
     with pytest.raises(KBError, match="no such file or folder"):
-        pipeline.import_papersurfer(kb, [tmp_path / "nowhere"], today=TODAY)
+        pipeline.import_papersurfer(kb, [tmp_path / "nowhere"], clock=fixed_clock(TODAY))
 
 
 # --------------------------------------------------------------------------- encodings
@@ -381,7 +382,7 @@ def test_a_mangled_note_is_repaired_and_counted(kb: Config, tmp_path: Path):
     mangled = good.encode("utf-8").decode("mac_roman")
     (tmp_path / "n").mkdir()
     (tmp_path / "n" / "note.md").write_text(mangled, encoding="utf-8")
-    report = pipeline.import_papersurfer(kb, [tmp_path / "n"], today=TODAY)
+    report = pipeline.import_papersurfer(kb, [tmp_path / "n"], clock=fixed_clock(TODAY))
     assert report.repaired == [("n/note.md", "mojibake undone (UTF-8 read as Mac Roman)")]
     meta, _ = pages(kb)["40311619"]
     assert "Jörg Müller-Šimić" in meta["authors"]
@@ -535,10 +536,10 @@ def test_the_notice_hook_renders_an_escaped_admonition_after_the_title(render_md
 def test_a_page_with_pubmed_data_is_not_overwritten_offline(kb: Config, tmp_path: Path):
     xml = tmp_path / "one.xml"
     xml.write_text(_document(_record("40311619", TRNA_TITLE_XML)), encoding="utf-8")
-    pipeline.ingest(kb, [xml], today="2025-07-01")
+    pipeline.ingest(kb, [xml], clock=fixed_clock("2025-07-01"))
     page = kb.site_src / "papers" / "40311619.md"
     before = page.read_bytes()
-    report = pipeline.import_papersurfer(kb, [OLDER], today=TODAY)
+    report = pipeline.import_papersurfer(kb, [OLDER], clock=fixed_clock(TODAY))
     assert report.kept == [
         (
             "40311619",
@@ -575,7 +576,7 @@ def _document(*records: str) -> str:
 
 
 def test_refresh_replaces_the_truncated_title_and_says_so(kb: Config, tmp_path: Path):
-    pipeline.import_papersurfer(kb, [OLDER], today=TODAY)
+    pipeline.import_papersurfer(kb, [OLDER], clock=fixed_clock(TODAY))
     meta, body = pages(kb)["40311619"]
     assert meta["title"] == "tRNA modifications tune m"
     assert meta["imported"]["refreshed"] is False and "!!! note" in body
@@ -584,7 +585,7 @@ def test_refresh_replaces_the_truncated_title_and_says_so(kb: Config, tmp_path: 
     with standin.serve() as url:
         client = EutilsClient(url, email="lab@example.org")
         report = pipeline.import_papersurfer(
-            kb, [OLDER], refresh=True, client=client, today="2025-08-02"
+            kb, [OLDER], refresh=True, client=client, clock=fixed_clock("2025-08-02")
         )
     assert standin.fetched_ids() == ["40311619"]
     assert report.refreshed == ["40311619"] and report.updated == ["40311619"]
@@ -598,7 +599,7 @@ def test_refresh_replaces_the_truncated_title_and_says_so(kb: Config, tmp_path: 
 
     # Offline again: the page now holds PubMed's data, and the note brings nothing new.
     before = tree_bytes(kb.site_src)
-    again = pipeline.import_papersurfer(kb, [OLDER], today="2025-08-03")
+    again = pipeline.import_papersurfer(kb, [OLDER], clock=fixed_clock("2025-08-03"))
     assert again.unchanged == ["40311619"] and not again.kept
     assert tree_bytes(kb.site_src) == before
 
@@ -607,7 +608,7 @@ def test_refresh_falls_back_to_the_note_when_pubmed_lacks_the_record(kb: Config,
     standin = EutilsStandin(records={})
     with standin.serve() as url:
         monkeypatch.setenv("NCBI_EUTILS_URL", url)  # the client comes from the environment
-        report = pipeline.import_papersurfer(kb, [OLDER], refresh=True, today=TODAY)
+        report = pipeline.import_papersurfer(kb, [OLDER], refresh=True, clock=fixed_clock(TODAY))
     assert report.refreshed == [] and report.created == ["40311619"]
     assert report.not_refreshed == [
         ("40311619", "PubMed did not return it (deleted?); built from the note")

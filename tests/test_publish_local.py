@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.clock import system_clock
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "publish_local.sh"
 STEPS = ROOT / "scripts" / "publish.sh"
@@ -73,7 +75,7 @@ def _git(cwd: Path, *args: str) -> str:
 
 def test_publish_local_harvests_commits_pushes_and_builds(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    since = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=30)).isoformat()
+    since = (system_clock().today() - dt.timedelta(days=30)).isoformat()
     ours = ROOT / "site_src" / "papers" / f"{FIRST_STANDIN_PMID}.md"
     had_it = ours.exists()
 

@@ -104,9 +104,13 @@ def test_the_summary_is_deterministic():
 
 
 def test_one_sentence_longer_than_the_limit_is_truncated():
-    text = "Exosomes " + "and vesicles " * 40 + "matter. " + "Short. " * 3
-    summary = extractive_summary(paper(AbstractSection(text)), 60)
+    long = "Exosomes " + "and vesicles " * 40 + "matter."
+    summary = extractive_summary(paper(AbstractSection(long + " Short. Short. Short.")), 60)
     assert len(summary) <= 60
+    # the informative sentence, cut on a word, not the filler sentences that happen to fit
+    assert summary.endswith("…") and "Short." not in summary
+    assert summary.startswith("Exosomes and vesicles and vesicles")
+    assert long.startswith(summary[:-1]) and long[len(summary) - 1] == " "
 
 
 @pytest.mark.parametrize(
