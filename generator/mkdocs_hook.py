@@ -1,4 +1,6 @@
-"""MkDocs hook: take the site title, description, language and navigation from kb.yml.
+"""MkDocs hook: take the site title, description, language and navigation from kb.yml,
+and render the generated pages outside the navigation (papers, terms, facet values, list
+continuations) itself, each reused from a cache while its inputs stay (``generator.render``).
 
 ``mkdocs.yml`` names this file under ``hooks:``, so a plain ``mkdocs build`` or
 ``mkdocs serve`` shows the same site as ``python -m generator build``. The
@@ -8,6 +10,7 @@ config file is ``$KB_CONFIG`` or ``kb.yml`` beside ``mkdocs.yml``.
 from __future__ import annotations
 
 import html
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -15,13 +18,48 @@ from typing import Any
 from generator.config import load_config
 from generator.exports import MESH_BULK_MAX
 from generator.i18n import labels
+from generator.render import (
+    RenderCache,
+    RenderJob,
+    code_fingerprint,
+    config_fingerprint,
+    is_managed,
+    render_managed_pages,
+)
 
 THEME_DIR = Path(__file__).resolve().parent / "theme"
+log = logging.getLogger("mkdocs.hooks.pubmed_kb")
+
+
+class _Build:
+    """What the hook learns during one build (MkDocs calls the events in order)."""
+
+    cache_root: Path | None = None
+    managed: list[str] = []  # noqa: RUF012 (replaced, never mutated in place)
+    nav: Any = None
+    env: Any = None
+    files: Any = None
+
+
+class _QuietExcludedLinks(logging.Filter):
+    """MkDocs notes (at INFO) every link to a page it does not build itself; the hook builds
+    the managed pages, so those notes (thousands at scale) say nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.levelno <= logging.INFO
+            and "which is excluded from the built site" in record.getMessage()
+        )
+
+
+_QUIET = _QuietExcludedLinks()
+logging.getLogger("mkdocs.structure.pages").addFilter(_QUIET)
 
 
 def on_config(config: Any) -> Any:
     kb_path = os.environ.get("KB_CONFIG") or str(Path(config.config_file_path).parent / "kb.yml")
     kb = load_config(kb_path)
+    _Build.cache_root = kb.site_src.parent / ".kb-cache" / "render"
     lab = labels(kb.site.language)
     config.site_name = kb.site.title
     if kb.site.description:
@@ -51,7 +89,7 @@ def on_config(config: Any) -> Any:
     return config
 
 
-def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
+def escape_meta(page: Any) -> None:
     """Escape the frontmatter title and description before any template prints them.
 
     MkDocs renders its templates without autoescaping, and Material prints
@@ -63,4 +101,53 @@ def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
         value = page.meta.get(key)
         if isinstance(value, str):
             page.meta[key] = html.escape(value, quote=True)
+
+
+def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
+    escape_meta(page)
     return markdown
+
+
+def on_files(files: Any, config: Any) -> Any:
+    """Take the managed pages out of MkDocs' page loop: the hook renders them (links to
+    them still resolve, to their URLs, and are still checked)."""
+    from mkdocs.structure.files import InclusionLevel
+
+    managed = []
+    for file in files.documentation_pages():
+        if is_managed(file.src_uri):
+            file.inclusion = InclusionLevel.EXCLUDED
+            managed.append(file.src_uri)
+    _Build.managed = managed
+    _Build.files = files
+    return files
+
+
+def on_nav(nav: Any, config: Any, files: Any) -> Any:
+    _Build.nav = nav
+    return nav
+
+
+def on_env(env: Any, config: Any, files: Any) -> Any:
+    _Build.env = env
+    return env
+
+
+def on_post_build(config: Any) -> None:
+    """Render (or reuse from the cache) every managed page into the site."""
+    if _Build.cache_root is None or _Build.files is None:
+        return
+    job = RenderJob(
+        config=config,
+        files=_Build.files,
+        nav=_Build.nav,
+        env=_Build.env,
+        cache=RenderCache.open(_Build.cache_root),
+        escape_meta=escape_meta,
+    )
+    fingerprint = code_fingerprint() + config_fingerprint(config)
+    report = render_managed_pages(job, _Build.managed, fingerprint, Path(config.site_dir))
+    log.info(
+        f"pubmed-kb: {report.pages} generated pages: {report.rendered} rendered, "
+        f"{report.reused} reused from {_Build.cache_root}"
+    )

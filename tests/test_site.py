@@ -81,19 +81,31 @@ def test_the_site_is_built(demo_site: DemoSite):
     assert (site / "papers" / "index.html").is_file()
 
 
+def pagefind_shards(site: Path) -> list[Path]:
+    """The search index's shard folders, in the order shards.json lists them."""
+    manifest = json.loads((site / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    return [site / "pagefind" / name for name in manifest["shards"]]
+
+
 def pagefind_records(site: Path) -> list[dict]:
-    """Every page Pagefind indexed: its url, text content and metadata."""
+    """Every page Pagefind indexed (in every shard): its url, text content and metadata."""
     records = []
-    for fragment in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
-        data = gzip.decompress(fragment.read_bytes())
-        assert data.startswith(b"pagefind_dcd"), fragment
-        records.append(json.loads(data[len(b"pagefind_dcd") :]))
+    for shard in pagefind_shards(site):
+        for fragment in sorted((shard / "fragment").glob("*.pf_fragment")):
+            data = gzip.decompress(fragment.read_bytes())
+            assert data.startswith(b"pagefind_dcd"), fragment
+            records.append(json.loads(data[len(b"pagefind_dcd") :]))
     return records
 
 
 def test_the_search_index_has_the_papers(demo_site: DemoSite):
-    entry = json.loads((demo_site.site_dir / "pagefind" / "pagefind-entry.json").read_text())
-    assert entry["languages"][demo_site.config.site.language]["page_count"] == 30
+    lang = demo_site.config.site.language
+    shards = pagefind_shards(demo_site.site_dir)
+    counts = [
+        json.loads((s / "pagefind-entry.json").read_text())["languages"][lang]["page_count"]
+        for s in shards
+    ]
+    assert sum(counts) == 30
     records = {r["url"]: r for r in pagefind_records(demo_site.site_dir)}
     assert len(records) == 30  # paper pages only
     known = records["/papers/40629355/"]

@@ -9,6 +9,18 @@
 
   function dialog() { return document.getElementById("kb-search-dialog"); }
 
+  // The index is in shards (generator/search_index.py) searched together: the first is
+  // Pagefind's primary index, the others are merged into it (Pagefind's mergeIndex).
+  function shards(bundle) {
+    return fetch(bundle + "shards.json").then(function (r) {
+      if (!r.ok) throw new Error("could not load " + bundle + "shards.json (" + r.status + ")");
+      return r.json();
+    }).then(function (m) {
+      if (!m.shards || !m.shards.length) throw new Error("the search index is empty");
+      return m.shards.map(function (s) { return bundle + s; });
+    });
+  }
+
   function load(el) {
     if (loading) return loading;
     var bundle = new URL(el.dataset.bundle, location.href).href;
@@ -16,17 +28,21 @@
     css.rel = "stylesheet";
     css.href = bundle + "pagefind-ui.css";
     document.head.appendChild(css);
-    loading = new Promise(function (resolve, reject) {
+    var script = new Promise(function (resolve, reject) {
       var s = document.createElement("script");
       s.src = bundle + "pagefind-ui.js";
       s.onload = resolve;
       s.onerror = function () { reject(new Error("could not load " + s.src)); };
       document.head.appendChild(s);
-    }).then(function () {
+    });
+    loading = Promise.all([shards(bundle), script]).then(function (got) {
+      var parts = got[0];
       var root = new URL(el.dataset.root, location.href);
       ui = new PagefindUI({
         element: "#kb-search-ui",
         bundlePath: bundle,
+        basePath: parts[0],
+        mergeIndex: parts.slice(1).map(function (p) { return { bundlePath: p }; }),
         baseUrl: root.pathname,
         showSubResults: false,
         showImages: false,

@@ -1,0 +1,226 @@
+"""The search index: Pagefind over the paper pages, in shards searched together in the browser.
+
+Pagefind holds every page it indexes in memory until it writes (about 0.2 MB a paper page),
+and indexes everything again on every run. So the paper pages are split into shards of at
+most ``SHARD_MAX`` papers, each indexed by its own Pagefind run, one at a time (memory is
+bounded by a shard, whatever the size of the knowledge base), and each reused while its pages
+stay the same: a shard's key hashes Pagefind's version and arguments and every page's PMID
+and HTML. The browser searches the shards together (Pagefind's ``mergeIndex``); the list of
+shards is ``pagefind/shards.json``, read when the search dialog first opens.
+
+Shards are ranges of PMIDs cut by halving: the range of all PMIDs is split in two until each
+part holds at most ``SHARD_MAX`` papers. The cut depends only on the PMIDs present, so a cold
+build and a warm one agree, and new papers (new PMIDs are the largest) change only the last
+shard or two.
+
+Layout of the built site::
+
+    pagefind/shards.json          {"version": ..., "shards": ["s…/", ...]}
+    pagefind/pagefind-ui.js …     the UI, pagefind.js and its worker (from one shard's run)
+    pagefind/s<lo>-<hi>/          one shard: pagefind-entry.json, its meta, index/,
+                                  fragment/, filter/ and the WebAssembly search code
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import BuildError
+
+SHARD_MAX = 5000
+PMID_SPACE = 1 << 27  # PMIDs are below 134 million for decades to come
+SEARCH_DIR = "pagefind"
+SHARDS_FILE = "shards.json"
+# Files of a Pagefind run the browser loads once for the whole site, from SEARCH_DIR.
+UI_FILES = (
+    "pagefind.js",
+    "pagefind-worker.js",
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-highlight.js",
+)
+SKIPPED_FILES = (
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+)
+EXTRA_ARGS = ("--exclude-selectors", ".headerlink")  # heading permalinks are not text
+
+
+@dataclass(frozen=True)
+class Shard:
+    lo: int
+    hi: int  # exclusive
+    pmids: tuple[int, ...]
+
+    @property
+    def name(self) -> str:
+        return f"s{self.lo}-{self.hi}"
+
+
+def plan_shards(pmids: Sequence[int], max_size: int = SHARD_MAX) -> list[Shard]:
+    """PMID ranges holding at most ``max_size`` papers each, cut by halving (pure)."""
+    ordered = sorted(set(pmids))
+    if ordered and (ordered[0] < 0 or ordered[-1] >= PMID_SPACE):
+        raise ValueError(f"PMIDs must lie in [0, {PMID_SPACE})")
+    shards: list[Shard] = []
+
+    def split(lo: int, hi: int, members: list[int]) -> None:
+        if not members:
+            return
+        if len(members) <= max_size or hi - lo == 1:
+            shards.append(Shard(lo, hi, tuple(members)))
+            return
+        mid = (lo + hi) // 2
+        cut = next((i for i, p in enumerate(members) if p >= mid), len(members))
+        split(lo, mid, members[:cut])
+        split(mid, hi, members[cut:])
+
+    split(0, PMID_SPACE, ordered)
+    return shards
+
+
+def paper_pages(site_dir: Path) -> dict[int, Path]:
+    """The built paper pages: ``papers/<pmid>/index.html`` by PMID."""
+    out = {}
+    papers = site_dir / "papers"
+    if papers.is_dir():
+        for d in papers.iterdir():
+            page = d / "index.html"
+            if d.name.isdigit() and page.is_file():
+                out[int(d.name)] = page
+    return out
+
+
+def pagefind_version() -> str:
+    try:
+        return importlib.metadata.version("pagefind")
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def shard_key(shard: Shard, pages: dict[int, Path]) -> str:
+    h = hashlib.sha256(f"pagefind {pagefind_version()} {EXTRA_ARGS}\0".encode())
+    for pmid in shard.pmids:
+        h.update(f"{pmid}\0".encode())
+        h.update(hashlib.sha256(pages[pmid].read_bytes()).digest())
+    return h.hexdigest()
+
+
+def pagefind_command(site: Path, output: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(site),
+        "--output-path",
+        str(output),
+        "--silent",
+        *EXTRA_ARGS,
+    ]
+
+
+def _link_tree(src: Path, dest: Path, skip: tuple[str, ...] = ()) -> None:
+    """Hard-link (else copy) every file under ``src`` to the same place under ``dest``."""
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if rel.parts[0] in skip or not path.is_file():
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copyfile(path, target)
+
+
+def _index_shard(shard: Shard, pages: dict[int, Path], out: Path, env: dict[str, str]) -> None:
+    """Run Pagefind over one shard's pages (hard links in a scratch folder) into ``out``."""
+    scratch = out.with_name(out.name + ".site")
+    partial = out.with_name(out.name + ".partial")
+    for leftover in (scratch, partial):
+        shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        for pmid in shard.pmids:
+            target = scratch / "papers" / str(pmid) / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(pages[pmid], target)
+            except OSError:
+                shutil.copyfile(pages[pmid], target)
+        proc = subprocess.run(
+            pagefind_command(scratch, partial), env=env, capture_output=True, text=True
+        )
+        if proc.returncode != 0:
+            detail = (proc.stderr or proc.stdout).strip()
+            raise BuildError(
+                f"pagefind failed on shard {shard.name} (exit {proc.returncode}):\n{detail}"
+            )
+        partial.rename(out)  # complete, or not there at all
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class SearchReport:
+    papers: int
+    shards: int
+    indexed: int  # shards Pagefind ran on this build
+    reused: int
+
+
+def build_search_index(
+    site_dir: Path, cache_dir: Path, env: dict[str, str] | None = None
+) -> SearchReport:
+    """Index every paper page of ``site_dir`` into ``site_dir/pagefind/``, shard by shard,
+    reusing the shards in ``cache_dir`` whose pages did not change."""
+    env = env or dict(os.environ)
+    pages = paper_pages(site_dir)
+    shards = plan_shards(list(pages), SHARD_MAX)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    out_root = site_dir / SEARCH_DIR
+    shutil.rmtree(out_root, ignore_errors=True)
+    keys = []
+    indexed = 0
+    for shard in shards:  # one Pagefind process at a time: memory is one shard's
+        key = shard_key(shard, pages)
+        keys.append(key)
+        cached = cache_dir / key
+        if not (cached / "pagefind-entry.json").is_file():
+            shutil.rmtree(cached, ignore_errors=True)
+            _index_shard(shard, pages, cached, env)
+            indexed += 1
+        skip = UI_FILES + SKIPPED_FILES
+        _link_tree(cached, out_root / shard.name, skip=skip)
+        if shard is shards[0]:
+            for name in UI_FILES:
+                _link_tree_file(cached / name, out_root / name)
+    manifest = {"version": pagefind_version(), "shards": [f"{s.name}/" for s in shards]}
+    out_root.mkdir(parents=True, exist_ok=True)
+    (out_root / SHARDS_FILE).write_text(json.dumps(manifest) + "\n", encoding="utf-8")
+    for old in cache_dir.iterdir():  # shards no build uses any more
+        if old.name not in keys:
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+    return SearchReport(len(pages), len(shards), indexed, len(shards) - indexed)
+
+
+def _link_tree_file(src: Path, dest: Path) -> None:
+    if not src.is_file():
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
