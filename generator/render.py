@@ -43,7 +43,7 @@ NAV_PAGES = frozenset(f"{d}/index.md" for d in GENERATED_DIRS)
 LEAN_TEMPLATE = "kb-lean.html"
 RENDER_SCHEMA = 1  # bump when the cache layout or what a key covers changes
 PACKAGE_DIR = Path(__file__).resolve().parent
-_MD_LINK = re.compile(r"\]\(([^)\s#]+\.md)(?:#[^)\s]*)?\)")
+_MD_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:)([^)\s#:]+\.md)(?:#[^)\s]*)?\)")
 # Text whose white space is content: left exactly as it is.
 _VERBATIM = re.compile(r"(<(pre|textarea|script)\b.*?</\2\s*>)", re.S | re.I)
 _INDENTED_LINES = re.compile(r"\n[ \t\n]+")

@@ -1,0 +1,196 @@
+"""Builds that cost what changed: the hook's page cache and the search shards.
+
+A warm build (a cache from an earlier build of other pages) must give the same site as a cold
+build of the same pages, byte for byte; a changed or removed paper must leave nothing stale.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline, render, search_index
+from generator.clock import fixed_clock
+from generator.config import Config, load_config
+from generator.render import RenderCache, compact_html, is_managed, linked_pages, page_key
+from generator.search_index import PMID_SPACE, plan_shards
+from tests.conftest import FIXTURES, tree_bytes, write_kb
+
+EXTRA = FIXTURES / "xml" / "full_article.xml"  # PMID 2001, not in the sample
+
+
+# --- pure parts ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("src_uri", "managed"),
+    [
+        ("papers/40629355.md", True),
+        ("papers/index.md", False),  # in the navigation: MkDocs builds it
+        ("papers/index/page-2.md", True),
+        ("mesh/breast-neoplasms.md", True),
+        ("mesh/index.md", False),
+        ("keywords/cancer.md", True),
+        ("types/review/page-3.md", True),
+        ("index.md", False),
+        ("status.md", False),
+        ("about/papers.md", False),
+    ],
+)
+def test_is_managed(src_uri: str, managed: bool) -> None:
+    assert is_managed(src_uri) is managed
+
+
+def test_linked_pages_resolves_relative_md_links_only() -> None:
+    source = (
+        "[a](../mesh/x.md) [b](../keywords/y.md#top) [c](https://e.org/z.md) "
+        "[d](../papers/1/cite.json) [e](same.md)"
+    )
+    assert linked_pages("papers/1.md", source) == [
+        "keywords/y.md",
+        "mesh/x.md",
+        "papers/same.md",
+    ]
+
+
+def test_compact_html_keeps_verbatim_blocks() -> None:
+    page = "<div>\n    <p>a  b</p>\n\n\n  <pre>x\n\n    y</pre>\n</div>\n"
+    assert compact_html(page) == "<div>\n<p>a  b</p>\n<pre>x\n\n    y</pre>\n</div>\n"
+
+
+def test_page_key_changes_with_each_input() -> None:
+    base = page_key("f1", "papers/1.md", b"text")
+    assert base == page_key("f1", "papers/1.md", b"text")
+    assert len({base, page_key("f2", "papers/1.md", b"text")}) == 2
+    assert len({base, page_key("f1", "papers/2.md", b"text")}) == 2
+    assert len({base, page_key("f1", "papers/1.md", b"text!")}) == 2
+
+
+def test_shards_hold_at_most_max_papers_and_cover_every_pmid() -> None:
+    pmids = [*range(36_000_000, 36_002_500), 1, 2, 3, 10_000_000]
+    shards = plan_shards(pmids, max_size=1000)
+    assert all(0 < len(s.pmids) <= 1000 for s in shards)
+    assert sorted(p for s in shards for p in s.pmids) == sorted(pmids)
+    assert all(s.lo <= min(s.pmids) and max(s.pmids) < s.hi for s in shards)
+    assert [s.lo for s in shards] == sorted(s.lo for s in shards)
+    assert shards[0].lo >= 0 and shards[-1].hi <= PMID_SPACE
+
+
+def test_new_papers_with_new_pmids_leave_older_shards_alone() -> None:
+    old = list(range(36_000_000, 36_000_000 + 20_000, 2))  # 10,000 papers
+    before = plan_shards(old, max_size=2000)
+    after = plan_shards([*old, *range(36_020_000, 36_020_400)], max_size=2000)
+    unchanged = set(before) & set(after)
+    assert len(unchanged) >= len(before) - 2  # only the last shard or two are touched
+
+
+def test_shards_depend_only_on_the_pmids() -> None:
+    pmids = [36_000_000 + 7 * i for i in range(5000)]
+    assert plan_shards(pmids, 700) == plan_shards(list(reversed(pmids)), 700)
+
+
+def test_a_damaged_cache_index_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "index.json").write_text("{not json", encoding="utf-8")
+    assert RenderCache.open(tmp_path).index == {}
+
+
+# --- builds --------------------------------------------------------------------------
+
+
+def _non_search_files(site: Path) -> dict[str, bytes]:
+    return {k: v for k, v in tree_bytes(site).items() if not k.startswith("pagefind/")}
+
+
+def _search_records(site: Path) -> dict[str, dict]:
+    """Every indexed page's record (url → content and metadata), over all shards."""
+    manifest = json.loads((site / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    records = {}
+    for shard in manifest["shards"]:
+        for fragment in (site / "pagefind" / shard / "fragment").glob("*.pf_fragment"):
+            data = json.loads(gzip.decompress(fragment.read_bytes())[len(b"pagefind_dcd") :])
+            records[data["url"]] = {k: data[k] for k in ("content", "meta", "filters")}
+    return records
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts pages the hook renders and Pagefind runs (rendering in this process)."""
+    counts = {"pages": 0, "shards": 0}
+    real_render, real_index = render.render_page, search_index._index_shard
+
+    def count_render(job, src_uri):  # type: ignore[no-untyped-def]
+        counts["pages"] += 1
+        return real_render(job, src_uri)
+
+    def count_index(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counts["shards"] += 1
+        return real_index(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render_page", count_render)
+    monkeypatch.setattr(render, "_workers", lambda n: 1)  # no forks: count here
+    monkeypatch.setattr(search_index, "_index_shard", count_index)
+    return counts
+
+
+def _build_in_process(config: Config, site: Path) -> None:
+    """``generator build`` with MkDocs run in this process (so the counters see the hook)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config as load_mkdocs
+
+    pipeline.index(config)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KB_CONFIG", str(config.path))
+        mk = load_mkdocs(str(config.path.parent / "mkdocs.yml"), site_dir=str(site), strict=True)
+        build(mk)
+    cache = config.site_src.parent / ".kb-cache" / "search"
+    search_index.build_search_index(site, cache)
+
+
+def test_a_warm_build_renders_only_what_changed_and_equals_a_cold_build(
+    tmp_path: Path, counting: dict[str, int]
+) -> None:
+    config = load_config(write_kb(tmp_path / "warm"))
+    pipeline.demo(config, tmp_path / "first")  # a complete build: the cache is warm
+    counting["pages"] = counting["shards"] = 0
+
+    _build_in_process(config, tmp_path / "again")  # nothing changed
+    assert counting == {"pages": 0, "shards": 0}
+
+    # a new paper, and a note written on an old one
+    pipeline.ingest(config, [EXTRA], ["cancer"], clock=fixed_clock("2025-07-21"))
+    noted = config.site_src / "papers" / "40629355.md"
+    noted.write_text(noted.read_text(encoding="utf-8") + "Read this first.\n", "utf-8")
+    counting["pages"] = counting["shards"] = 0
+    warm = tmp_path / "site-warm"
+    _build_in_process(config, warm)
+    changed = counting["pages"]
+    assert 2 <= changed < 40  # the two papers and the lists that show them, not all 110 pages
+    assert counting["shards"] == 1
+    assert "Read this first." in (warm / "papers" / "40629355" / "index.html").read_text()
+
+    cold_config = load_config(write_kb(tmp_path / "cold"))
+    shutil.copytree(config.site_src / "papers", cold_config.site_src / "papers")
+    counting["pages"] = 0
+    cold = tmp_path / "site-cold"
+    _build_in_process(cold_config, cold)
+    assert counting["pages"] > changed  # a cold cache renders everything
+    assert _non_search_files(warm) == _non_search_files(cold)
+    assert _search_records(warm) == _search_records(cold)
+
+
+def test_a_removed_paper_leaves_nothing_behind(tmp_path: Path) -> None:
+    config = load_config(write_kb(tmp_path / "kb"))
+    pipeline.demo(config, tmp_path / "site")
+    (config.site_src / "papers" / "40629355.md").unlink()
+    site = pipeline.build(config, tmp_path / "site").site_dir
+    assert not (site / "papers" / "40629355").exists()
+    assert "/papers/40629355/" not in _search_records(site)
+    assert not any("40629355" in p.read_text("utf-8") for p in site.rglob("*.html"))
+    cache = RenderCache.open(config.site_src.parent / ".kb-cache" / "render")
+    assert "papers/40629355.md" not in cache.index
+    on_disk = {p.stem for p in cache.root.glob("*/*.html")}
+    assert on_disk == {e["key"] for e in cache.index.values()}  # unused entries deleted
