@@ -16,8 +16,10 @@ from pathlib import Path
 from generator import pipeline
 from generator.config import Config, load_config
 from generator.errors import KBError
+from generator.exports import FORMATS
 from generator.harvest import HarvestRun
 from generator.linkcheck import check_site
+from generator.store import write_atomic
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
 
@@ -35,6 +37,8 @@ examples:
   python -m generator build                      index + mkdocs build --strict → site/
   python -m generator serve                      build + serve on http://127.0.0.1:8000/
   python -m generator check-links                every internal link and #anchor of site/
+  python -m generator export --format bib -o kb.bib    every paper as one BibTeX file
+  python -m generator export --format ris --topic cancer    one topic's papers as RIS
   python -m generator --config other/kb.yml build
 
 exit codes: 0 success, 1 partly failed (some topics), 2 error (message on stderr)
@@ -198,6 +202,22 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: python -m generator check-links --site-dir /tmp/site",
     )
     p.add_argument("--site-dir", type=Path, default=None, help="built site (default: site/)")
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="every paper (or one topic's, one MeSH term's) as BibTeX, RIS or CSL-JSON",
+        description="Write the citations of every paper of the knowledge base, or of one "
+        "topic or MeSH descriptor, as one file: the same text the site's Download buttons "
+        "make in the browser.",
+        epilog="example: python -m generator export --format bib --topic cancer -o cancer.bib",
+    )
+    p.add_argument("--format", choices=FORMATS, default="bib", help="bib, ris or json (CSL-JSON)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--topic", default=None, help="only this topic's papers")
+    group.add_argument("--mesh", default=None, help="only the papers with this MeSH descriptor")
+    p.add_argument(
+        "-o", "--output", type=Path, default=None, help="file to write (default: stdout)"
+    )
     return parser
 
 
@@ -270,6 +290,13 @@ def run(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "check-links":
             return _check_links(config, args.site_dir)
+        elif args.command == "export":
+            text, n = pipeline.export(config, args.format, args.topic, args.mesh)
+            if args.output is None:
+                sys.stdout.write(text)
+            else:
+                write_atomic(args.output, text)
+                print(f"export: {n} papers → {args.output}", file=sys.stderr)
     except KBError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -1,14 +1,15 @@
 """Citation exports a reference manager imports: BibTeX, RIS and CSL-JSON.
 
-Built at ``build`` time from the paper pages' frontmatter into the built site (they are
-derived files, never committed):
+The built site carries one data file per paper, ``papers/<pmid>/cite.json``: its CSL-JSON
+item, with what BibTeX and RIS need beyond CSL under CSL's ``custom`` key. The browser makes
+the three formats from it (``theme/assets/kb/cite.js``), for one paper or for every paper
+of a topic, MeSH term or facet list, so that the site holds each citation once (the
+pre-made ``cite.bib|.ris|.json`` and per-list ``papers.bib|.ris`` files of earlier versions
+repeated each paper's citation on every list it was on: 145 MB at 10,000 papers).
 
-- per paper: ``papers/<pmid>/cite.bib``, ``cite.ris``, ``cite.json`` (CSL-JSON);
-- per topic: ``keywords/<slug>/papers.bib`` and ``papers.ris``;
-- per MeSH term: ``mesh/<slug>/papers.bib`` and ``papers.ris``;
-
-with the same slugs as the grouping pages, so ``keywords/<slug>/`` holds both the topic
-page and its downloads. ``render_*`` and ``build_exports`` are pure (frontmatter dicts
+The renderers here are the reference: ``python -m generator export`` writes any of the
+formats for the whole knowledge base or one list, and the tests check that the browser's
+text is byte for byte the same. ``render_*`` and ``cite_record`` are pure (frontmatter dicts
 in, text out) and deterministic: entries sorted by citation key, keys stable
 (``Surname2025-40629355``, ASCII only).
 
@@ -36,7 +37,6 @@ from generator.catalog import paper_metas
 from generator.config import Config
 from generator.i18n import labels
 from generator.markdown import pubmed_url
-from generator.slug import slugify
 
 Meta = Mapping[str, Any]
 
@@ -425,6 +425,31 @@ def render_csl_json(papers: Iterable[Meta]) -> str:
 # --- the files of a site ------------------------------------------------------------
 
 
+def cite_record(meta: Meta) -> dict[str, Any]:
+    """A paper's ``cite.json``: its CSL-JSON item, plus under ``custom`` the MEDLINE fields
+    BibTeX and RIS are made from (page string, publication date, keyword list, language
+    codes; a book's journal abbreviation), each only when present."""
+    record = csl_item(meta)
+    custom: dict[str, Any] = {}
+    for key, value in (
+        ("pages", _text(meta.get("pages"))),
+        ("pub_date", _text(meta.get("pub_date"))),
+        ("keywords", _strings(meta, "keywords")),
+        ("languages", _strings(meta, "language")),
+        ("journal_iso", _text(meta.get("journal_iso")) if meta.get("is_book") else ""),
+    ):
+        if value:
+            custom[key] = value
+    if custom:
+        record["custom"] = custom
+    return record
+
+
+def render_cite_record(meta: Meta) -> str:
+    """``cite.json`` as text: compact (it is data the browser reads, not a download)."""
+    return json.dumps(cite_record(meta), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def topic_groups(papers: Sequence[Meta], config: Config) -> dict[str, list[Meta]]:
     """Papers by topic: every topic a page names plus every configured topic (even
     without papers), exactly as the topic pages are made (``generator.index``)."""
@@ -437,15 +462,8 @@ def topic_groups(papers: Sequence[Meta], config: Config) -> dict[str, list[Meta]
     return dict(groups)
 
 
-# A MeSH term with more papers than this gets no bulk files: at 10,000 papers the bulk
-# files of check tags like "Humans" (12 MB of BibTeX alone) made up most of 213 MB of
-# MeSH exports, a quarter of the site, and nobody imports such a list whole. The
-# template hides the buttons for those terms (the hook passes this number on).
-MESH_BULK_MAX = 1000
-
-
 def mesh_groups(papers: Sequence[Meta]) -> dict[str, list[Meta]]:
-    """Papers by MeSH descriptor (only descriptors with papers have pages)."""
+    """Papers by MeSH descriptor."""
     groups: dict[str, list[Meta]] = defaultdict(list)
     for m in papers:
         for term in _strings(m, "mesh"):
@@ -453,50 +471,36 @@ def mesh_groups(papers: Sequence[Meta]) -> dict[str, list[Meta]]:
     return dict(groups)
 
 
+FORMATS = ("bib", "ris", "json")
+
+
+def render_export(papers: Sequence[Meta], fmt: str, language: str = "en") -> str:
+    """Every paper of ``papers`` in one file of format ``bib``, ``ris`` or ``json`` (CSL)."""
+    if fmt == "bib":
+        return render_bibtex(papers, language)
+    if fmt == "ris":
+        return render_ris(papers, language)
+    if fmt == "json":
+        return render_csl_json(papers)
+    raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
 @dataclass(frozen=True)
 class ExportReport:
     papers: int
-    topics: int
-    mesh_terms: int
     files: int
     bytes: int
 
 
-def iter_exports(papers: Sequence[Meta], config: Config) -> Iterator[tuple[str, str]]:
-    """Every export file as (path relative to the site folder, text), one at a time (pure).
-
-    Each paper's BibTeX entry and RIS record is rendered once and reused in every bulk
-    file it belongs to (a paper sits in one page per topic and per MeSH term).
-    """
-    lang = config.site.language
-    keys = {m["pmid"]: citation_key(m) for m in papers}
-    bib: dict[str, str] = {}
-    ris: dict[str, str] = {}
+def iter_exports(papers: Sequence[Meta]) -> Iterator[tuple[str, str]]:
+    """Every export file as (path relative to the site folder, text), one at a time (pure)."""
     for m in papers:
-        pmid = m["pmid"]
-        bib[pmid] = render_bibtex_entry(m, lang)
-        ris[pmid] = render_ris([m], lang)
-        base = f"papers/{pmid}/"
-        yield base + "cite.bib", bib[pmid]
-        yield base + "cite.ris", ris[pmid]
-        yield base + "cite.json", render_csl_json([m])
-    for folder, groups in (
-        ("keywords", topic_groups(papers, config)),
-        ("mesh", mesh_groups(papers)),
-    ):
-        for name, members in groups.items():
-            if folder == "mesh" and len(members) > MESH_BULK_MAX:
-                continue  # see MESH_BULK_MAX
-            pmids = sorted((m["pmid"] for m in members), key=keys.__getitem__)
-            base = f"{folder}/{slugify(name)}/"
-            # the same text render_bibtex / render_ris give for these papers
-            yield base + "papers.bib", "\n".join(bib[p] for p in pmids)
-            yield base + "papers.ris", "\n".join(ris[p] for p in pmids)
+        yield f"papers/{m['pmid']}/cite.json", render_cite_record(m)
 
 
-def build_exports(papers: Sequence[Meta], config: Config) -> dict[str, str]:
+def build_exports(papers: Sequence[Meta]) -> dict[str, str]:
     """Every export file, keyed by its path relative to the site folder (pure)."""
-    return dict(iter_exports(papers, config))
+    return dict(iter_exports(papers))
 
 
 def write_site_file(site_dir: Path, rel: str, text: str) -> int:
@@ -515,15 +519,9 @@ def write_site_file(site_dir: Path, rel: str, text: str) -> int:
 
 
 def write_exports(papers: Sequence[Meta], config: Config, site_dir: Path) -> ExportReport:
-    """Write every export file into the built site ``site_dir``."""
+    """Write every paper's ``cite.json`` into the built site ``site_dir``."""
     files = size = 0
-    for rel, text in iter_exports(papers, config):
+    for rel, text in iter_exports(papers):
         size += write_site_file(site_dir, rel, text)
         files += 1
-    return ExportReport(
-        papers=len(papers),
-        topics=len(topic_groups(papers, config)),
-        mesh_terms=len(mesh_groups(papers)),
-        files=files,
-        bytes=size,
-    )
+    return ExportReport(papers=len(papers), files=files, bytes=size)

@@ -33,7 +33,10 @@ def _group_page(
     """One facet value's page (paginated, filterable): its papers, newest first."""
     items = [line(e, "../", lab) for e in papers]  # callers pass newest-first groups
     head = [f"{len(papers)} {lab['papers_count']}", ""]
-    return paginate(f"{folder}/{slug}", title, head, [(None, items)], lab, size, filterable=True)
+    extra = {"kb_list": f"{folder}-{slug}"}
+    return paginate(
+        f"{folder}/{slug}", title, head, [(None, items)], lab, size, extra=extra, filterable=True
+    )
 
 
 def _type_order(types: dict[str, list[Entry]]) -> list[str]:

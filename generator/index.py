@@ -112,7 +112,7 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
                 [s for s in sections if s[1]],
                 lab,
                 PAGE_SIZE,
-                extra={"kb_kind": "topic", "kb_slug": slug},
+                extra={"kb_kind": "topic", "kb_slug": slug, "kb_list": slug},
                 filterable=True,
             )
         )
@@ -170,7 +170,12 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
                 [s for s in sections if s[1]],
                 lab,
                 PAGE_SIZE,
-                extra={"kb_kind": "mesh", "kb_slug": slug, "kb_papers": len(papers)},
+                extra={
+                    "kb_kind": "mesh",
+                    "kb_slug": slug,
+                    "kb_papers": len(papers),
+                    "kb_list": slug,
+                },
                 filterable=True,
             )
         )

@@ -235,8 +235,9 @@ def _pager(base: str, number: int, total: int, lab: dict[str, str]) -> str:
 
     links = []
     if number > 1:
-        links.append(f"[← {lab['previous']}]({href(number - 1)})")
+        links.append(f'[← {lab["previous"]}]({href(number - 1)}){{: rel="prev" }}')
     links.append(f"{lab['page']} {number} / {total}")
     if number < total:
-        links.append(f"[{lab['next']} →]({href(number + 1)})")
-    return " · ".join(links)
+        links.append(f'[{lab["next"]} →]({href(number + 1)}){{: rel="next" }}')
+    # the class and rel let cite.js follow a list to its last page
+    return " · ".join(links) + "\n{: .kb-pager }"

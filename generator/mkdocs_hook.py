@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import load_config
-from generator.exports import MESH_BULK_MAX
 from generator.i18n import labels
 from generator.render import (
     RenderCache,
@@ -68,7 +67,6 @@ def on_config(config: Any) -> Any:
         config.site_url = kb.site.url
     config.theme["language"] = kb.site.language
     config.extra["kb_labels"] = lab
-    config.extra["kb_mesh_bulk_max"] = MESH_BULK_MAX  # words for the theme overrides (main.html)
     if str(THEME_DIR) not in config.theme.dirs:
         config.theme.dirs.insert(0, str(THEME_DIR))
     config.nav = [

@@ -14,6 +14,7 @@ from generator.clock import Clock, system_clock
 from generator.config import Config
 from generator.errors import KBError
 from generator.eutils import EutilsClient, client_from_env
+from generator.exports import mesh_groups, read_papers, render_export, topic_groups
 from generator.harvest import HarvestRun
 from generator.harvest import harvest as run_harvest
 from generator.importer import ImportReport, fetch_papers, import_notes, write_converted_config
@@ -57,6 +58,27 @@ def build(config: Config, site_dir: Path | None = None) -> BuildReport:
     """Index, then ``mkdocs build --strict``."""
     report = index(config)
     return BuildReport(report, build_site(config, site_dir))
+
+
+def export(
+    config: Config, fmt: str, topic: str | None = None, mesh: str | None = None
+) -> tuple[str, int]:
+    """Every paper of the knowledge base (or of one topic or MeSH term) as one BibTeX, RIS
+    or CSL-JSON text; returns the text and the number of papers."""
+    papers = read_papers(config.site_src)
+    if topic is not None:
+        known = config.topic(topic)
+        name = known.name if known else topic
+        papers = topic_groups(papers, config).get(name, [])
+        if known is None and not papers:
+            names = ", ".join(t.name for t in config.topics)
+            raise KBError(f"--topic {topic!r}: no such topic (topics: {names})")
+    if mesh is not None:
+        groups = mesh_groups(papers)
+        if mesh not in groups:
+            raise KBError(f"--mesh {mesh!r}: no paper here has this MeSH descriptor")
+        papers = groups[mesh]
+    return render_export(papers, fmt, config.site.language), len(papers)
 
 
 def real_papers(site_src: Path) -> list[str]:

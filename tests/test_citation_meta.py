@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -128,34 +129,34 @@ def test_the_hostile_page_has_its_pages_expanded(built: Path):
     assert (tags["citation_firstpage"], tags["citation_lastpage"]) == (["123"], ["145"])
 
 
-def test_paper_pages_offer_the_three_downloads(built: Path):
-    page = built / "papers" / PMID / "index.html"
+def _buttons(page: Path) -> tuple[Any, list[Any]]:
     root = lxml.html.fromstring(page.read_bytes())
     (bar,) = root.xpath("//div[contains(@class, 'kb-downloads')]")
+    return bar, bar.xpath(".//button | .//a")
+
+
+def test_paper_pages_offer_the_three_formats_from_their_cite_record(built: Path):
+    page = built / "papers" / PMID / "index.html"
+    bar, buttons = _buttons(page)
     assert bar.get("data-pagefind-ignore") is not None  # not indexed as text of the paper
-    links = bar.xpath(".//a")
-    assert [a.text for a in links] == ["BibTeX", "RIS", "CSL-JSON"]
-    assert all("md-button" in a.get("class") for a in links)
-    assert [a.get("href") for a in links] == ["cite.bib", "cite.ris", "cite.json"]
-    assert [a.get("download") for a in links] == [
-        f"pmid-{PMID}.{x}" for x in ("bib", "ris", "json")
-    ]
-    for a in links:
-        assert (page.parent / a.get("href")).is_file()
+    assert bar.get("data-kb-cite") == "cite.json" and bar.get("data-kb-name") == f"pmid-{PMID}"
+    assert (page.parent / "cite.json").is_file()
+    assert [b.text for b in buttons] == ["BibTeX", "RIS", "CSL-JSON"]
+    assert [b.get("data-kb-format") for b in buttons] == ["bib", "ris", "json"]
+    assert all(b.tag == "button" and b.get("type") == "button" for b in buttons)
+    assert all("md-button" in b.get("class") for b in buttons)
 
 
-def test_grouping_pages_offer_bulk_downloads(built: Path):
-    topic = built / "keywords" / "cancer" / "index.html"
-    root = lxml.html.fromstring(topic.read_bytes())
-    links = root.xpath("//div[contains(@class, 'kb-downloads')]//a")
-    assert [a.get("href") for a in links] == ["papers.bib", "papers.ris", "feed.xml"]
-    mesh = built / "mesh" / "humans" / "index.html"
-    links = lxml.html.fromstring(mesh.read_bytes()).xpath(
-        "//div[contains(@class,'kb-downloads')]//a"
-    )
-    assert [a.get("href") for a in links] == ["papers.bib", "papers.ris"]
-    for a in links:
-        assert (mesh.parent / a.get("href")).is_file()
+def test_list_pages_offer_every_paper_of_the_list(built: Path):
+    bar, buttons = _buttons(built / "keywords" / "cancer" / "index.html")
+    assert (bar.get("data-kb-cite"), bar.get("data-kb-name")) == ("list", "cancer")
+    assert [b.get("data-kb-format") for b in buttons[:3]] == ["bib", "ris", "json"]
+    assert buttons[3].get("href") == "feed.xml"  # a topic also has its feed
+    bar, buttons = _buttons(built / "mesh" / "humans" / "index.html")
+    assert (bar.get("data-kb-cite"), bar.get("data-kb-name")) == ("list", "humans")
+    assert len(buttons) == 3
+    bar, _ = _buttons(built / "types" / "review" / "index.html")
+    assert bar.get("data-kb-name") == "types-review"
     # lists of lists have none
     index = lxml.html.fromstring((built / "mesh" / "index.html").read_bytes())
     assert not index.xpath("//div[contains(@class, 'kb-downloads')]")
@@ -174,5 +175,7 @@ def test_korean_site_uses_korean_labels(tmp_path: Path, _sample_site_src: Path):
     label = root.xpath("//div[contains(@class, 'kb-downloads')]/span")[0].text
     assert label == "인용:"
     topic = lxml.html.fromstring((site / "keywords" / "cancer" / "index.html").read_bytes())
-    texts = [a.text for a in topic.xpath("//div[contains(@class, 'kb-downloads')]//a")]
-    assert texts == ["BibTeX", "RIS", "Atom 피드"]
+    bar = topic.xpath("//div[contains(@class, 'kb-downloads')]")[0]
+    assert bar.xpath("span")[0].text == "전체 내려받기:"
+    texts = [b.text for b in bar.xpath(".//button | .//a")]
+    assert texts == ["BibTeX", "RIS", "CSL-JSON", "Atom 피드"]

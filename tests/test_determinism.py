@@ -43,7 +43,7 @@ def test_demo_is_byte_identical_under_different_hash_seeds(tmp_path: Path) -> No
     site_one = _site_without_search_index(one / "site")
     site_two = _site_without_search_index(two / "site")
     exports = [k for k in site_one if k.endswith((".bib", ".ris", ".json", "feed.xml"))]
-    assert len(exports) > 90  # every paper's three citation files, bulk files, feeds
+    assert len(exports) >= 30 + 8  # every paper's cite.json, every feed
     assert sorted(site_one) == sorted(site_two)
     different = [k for k in site_one if site_one[k] != site_two[k]]
     assert different == []

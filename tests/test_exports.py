@@ -16,25 +16,28 @@ import pytest
 import rispy
 from bibtexparser import middlewares as mw
 
+from generator import cli, pipeline
 from generator.config import Config
-from generator.errors import PageError
+from generator.errors import KBError, PageError
 from generator.exports import (
     bib_escape,
     bib_title,
     build_exports,
     citation_key,
+    cite_record,
     csl_item,
     first_last_page,
     read_papers,
     render_bibtex,
+    render_cite_record,
     render_csl_json,
+    render_export,
     render_ris,
 )
 from generator.models import Paper
 from generator.pages import PageOptions, build_frontmatter
 from generator.parse import parse_file
 from generator.score import Score
-from generator.slug import slugify
 from tests.conftest import FIXTURES, DemoSite
 
 NASTY_TITLE = (
@@ -311,75 +314,77 @@ def test_exports_of_a_parsed_pubmed_record():
 # --- the files of a site ---------------------------------------------------------------
 
 
-def test_bulk_files_per_topic_and_mesh_term(kb: Config):
+def test_one_cite_record_per_paper(kb: Config):
     papers = [
         paper(pmid="3", search_keywords=["cancer"], mesh=["Humans"]),
         paper(pmid="1", search_keywords=["cancer", "germline"], mesh=["Humans", "Mice, Nude"]),
     ]
-    files = build_exports(papers, kb)
-    assert build_exports(list(reversed(papers)), kb) == files  # deterministic
-    for pmid in ("1", "3"):
-        assert {f"papers/{pmid}/cite.{ext}" for ext in ("bib", "ris", "json")} <= set(files)
-    bib = parse_bib(files["keywords/cancer/papers.bib"])
-    assert [e.key for e in bib.entries] == ["ZolcMuller2025-1", "ZolcMuller2025-3"]  # sorted
-    assert len(rispy.loads(files["keywords/cancer/papers.ris"])) == 2
-    assert len(parse_bib(files["keywords/germline/papers.bib"]).entries) == 1
-    nude = slugify("Mice, Nude")
-    assert len(rispy.loads(files[f"mesh/{nude}/papers.ris"])) == 1
-    # every configured topic has its files, even without papers
-    for topic in kb.topics:
-        assert f"keywords/{slugify(topic.name)}/papers.bib" in files
-    # a bulk file is the per-paper entries joined, in key order
-    assert files["keywords/cancer/papers.bib"] == render_bibtex(papers)
-    assert files["keywords/cancer/papers.ris"] == render_ris(papers)
+    files = build_exports(papers)
+    assert build_exports(list(reversed(papers))) == files  # deterministic
+    assert sorted(files) == ["papers/1/cite.json", "papers/3/cite.json"]  # nothing per list
+    record = json.loads(files["papers/1/cite.json"])
+    custom = record.pop("custom")
+    assert record == csl_item(papers[1])  # the CSL-JSON item, as a download gives it
+    assert custom == {
+        "pages": "123-45",  # MEDLINE's own, for BibTeX's ranges and RIS's SP/EP
+        "pub_date": "2025-07-08",
+        "keywords": ["exosome", "liquid biopsy"],  # a list (CSL joins them into one string)
+        "languages": ["eng"],  # MEDLINE codes (CSL has one BCP 47 code)
+    }
+    assert "\n" not in files["papers/1/cite.json"].rstrip("\n")  # compact: it is data
 
 
-def test_mesh_terms_with_very_many_papers_get_no_bulk_files(kb: Config, monkeypatch):
-    import generator.exports as exports
-
-    monkeypatch.setattr(exports, "MESH_BULK_MAX", 1)
-    papers = [
-        paper(pmid="3", search_keywords=["cancer"], mesh=["Humans"]),
-        paper(pmid="1", search_keywords=["cancer"], mesh=["Humans", "Exosomes"]),
-    ]
-    files = build_exports(papers, kb)
-    assert "mesh/humans/papers.bib" not in files  # 2 papers > 1
-    assert "mesh/exosomes/papers.bib" in files and "mesh/exosomes/papers.ris" in files
-    assert "keywords/cancer/papers.bib" in files  # topics are never capped
+def test_cite_record_leaves_out_what_is_missing_and_keeps_a_books_abbreviation():
+    bare = {"pmid": "7", "title": "T"}
+    assert "custom" not in cite_record(bare)
+    book = cite_record(paper(is_book=True, journal_iso="Bk Abbr"))
+    assert book["type"] == "book" and book["publisher"] == "Nature & Nurture"
+    assert "container-title-short" not in book and book["custom"]["journal_iso"] == "Bk Abbr"
 
 
-def test_demo_site_has_every_export(demo_site: DemoSite):
+@pytest.mark.parametrize(("fmt", "render"), [("bib", render_bibtex), ("ris", render_ris)])
+def test_render_export_is_the_format_renderer(fmt: str, render: Any):
+    papers = [paper(pmid="3"), paper(pmid="1", retracted=True)]
+    assert render_export(papers, fmt, "ko") == render(papers, "ko")
+    assert render_export(papers, "json") == render_csl_json(papers)
+    with pytest.raises(ValueError, match="unknown export format"):
+        render_export(papers, "docx")
+
+
+def test_demo_site_has_one_cite_record_per_paper(demo_site: DemoSite):
     site = demo_site.site_dir
     papers = read_papers(demo_site.site_src)
     assert len(papers) == 30
     for meta in papers:
         folder = site / "papers" / meta["pmid"]
-        (entry,) = parse_bib((folder / "cite.bib").read_text("utf-8")).entries
-        assert entry.key == citation_key(meta)
-        (rec,) = rispy.loads((folder / "cite.ris").read_text("utf-8"))
-        assert rec["accession_number"] == meta["pmid"]
-        (item,) = json.loads((folder / "cite.json").read_text("utf-8"))
-        assert item["PMID"] == meta["pmid"] and item["title"] == meta["title"]
-        mode = (folder / "cite.bib").stat().st_mode
+        assert (folder / "cite.json").read_text("utf-8") == render_cite_record(meta)
+        mode = (folder / "cite.json").stat().st_mode
         assert mode & stat.S_IROTH, "a web server running as another user must read it"
-    # beside every topic and MeSH page (same slug), its bulk downloads
-    for group in ("keywords", "mesh"):
-        pages = [p.parent for p in (site / group).glob("*/index.html") if p.parent.name]
-        assert pages
-        for folder in pages:
-            if folder.name.startswith("page-"):
-                continue
-            assert (folder / "papers.bib").is_file(), folder
-            assert (folder / "papers.ris").is_file(), folder
+    leftovers = [p for p in site.rglob("*") if p.suffix in (".bib", ".ris")]
+    assert leftovers == []  # the browser makes BibTeX and RIS; nothing is stored twice
 
 
-def test_demo_topic_bulk_matches_its_papers(demo_site: DemoSite):
+def test_export_command_writes_a_topic_or_the_whole_kb(demo_site: DemoSite, tmp_path: Path):
+    config = demo_site.config
     papers = read_papers(demo_site.site_src)
     members = [m for m in papers if "cancer" in m["search_keywords"]]
-    folder = demo_site.site_dir / "keywords" / "cancer"
-    bib = parse_bib((folder / "papers.bib").read_text("utf-8"))
-    assert sorted(e.key for e in bib.entries) == sorted(citation_key(m) for m in members)
-    assert len(rispy.loads((folder / "papers.ris").read_text("utf-8"))) == len(members)
+    text, n = pipeline.export(config, "bib", topic="cancer")
+    assert (text, n) == (render_bibtex(members, config.site.language), len(members))
+    whole, n_all = pipeline.export(config, "ris")
+    assert n_all == 30 and len(rispy.loads(whole)) == 30
+    humans = [m for m in papers if "Humans" in m["mesh"]]
+    mesh, _ = pipeline.export(config, "json", mesh="Humans")
+    assert [i["PMID"] for i in json.loads(mesh)] == [
+        json.loads(render_cite_record(m))["PMID"] for m in sorted(humans, key=citation_key)
+    ]
+    out = tmp_path / "kb.bib"
+    code = cli.run(["export", "--config", str(config.path), "--format", "bib", "-o", str(out)])
+    assert code == cli.EXIT_OK
+    assert len(parse_bib(out.read_text("utf-8")).entries) == 30
+    with pytest.raises(KBError, match="no such topic"):
+        pipeline.export(config, "bib", topic="astrology")
+    with pytest.raises(KBError, match="MeSH descriptor"):
+        pipeline.export(config, "bib", mesh="Astrology")
 
 
 def test_read_papers_refuses_a_page_whose_pmid_is_not_its_name(tmp_path: Path):

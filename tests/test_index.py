@@ -241,7 +241,11 @@ def test_pagination_splits_long_lists_and_every_link_resolves(sample_kb: Config,
     assert len(listed) == len(set(listed)) == 9
     page3 = split_page((src / "keywords" / "cancer" / "page-3.md").read_text(encoding="utf-8"))
     assert page3[0]["title"] == "cancer (3)"
-    assert "[← Previous](page-2.md) · Page 3 / 5 · [Next →](page-4.md)" in page3[1]
+    pager = (
+        '[← Previous](page-2.md){: rel="prev" } · Page 3 / 5 · '
+        '[Next →](page-4.md){: rel="next" }\n{: .kb-pager }'
+    )
+    assert pager in page3[1]
     first = (src / "keywords" / "cancer.md").read_text(encoding="utf-8")
     assert "Page 1 / 5 · [Next →](cancer/page-2.md)" in first
     second = (src / "keywords" / "cancer" / "page-2.md").read_text(encoding="utf-8")

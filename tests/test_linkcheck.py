@@ -54,11 +54,11 @@ def broken_site(demo_site: DemoSite, tmp_path: Path) -> Path:
     shutil.copytree(demo_site.site_dir, site, ignore=shutil.ignore_patterns("pagefind"))
     page = site / "papers" / "40629355" / "index.html"
     html = page.read_text("utf-8")
-    assert 'href="cite.ris"' in html
-    html = html.replace('href="cite.ris"', 'href="cite.rsi"', 1)
-    html = html.replace("</article>", '<a href="../../mesh/#no-such-letter">x</a></article>', 1)
+    assert (page.parent / "cite.json").is_file()
+    bad = '<a href="cite.rsi">x</a><a href="../../mesh/#no-such-letter">x</a></article>'
+    html = html.replace("</article>", bad, 1)
     page.write_text(html, "utf-8")
-    (site / "keywords" / "cancer" / "papers.bib").unlink()
+    (site / "keywords" / "cancer" / "feed.xml").unlink()
     return site
 
 
@@ -67,7 +67,7 @@ def test_broken_links_are_reported_with_their_page(broken_site: Path):
     found = {(b.page, b.href) for b in report.broken}
     assert ("papers/40629355/index.html", "cite.rsi") in found
     assert ("papers/40629355/index.html", "../../mesh/#no-such-letter") in found
-    assert ("keywords/cancer/index.html", "papers.bib") in found
+    assert ("keywords/cancer/index.html", "feed.xml") in found
     reasons = {b.href: b.reason for b in report.broken}
     assert reasons["cite.rsi"] == "no file papers/40629355/cite.rsi"
     assert reasons["../../mesh/#no-such-letter"] == "no id 'no-such-letter' in mesh/index.html"

@@ -1,0 +1,333 @@
+/* pubmed-kb citations: BibTeX, RIS and CSL-JSON made in the browser from each paper's
+ * cite.json (its CSL-JSON item; MEDLINE fields under "custom"), for one paper or every
+ * paper of a list. A port of generator/exports.py, which stays the reference: the tests
+ * check that both give the same bytes. window.kbCite exposes the renderers. */
+(function () {
+  "use strict";
+
+  // The words this script shows; "retracted" must be generator/i18n.py's retracted_title
+  // (it goes into BibTeX notes and RIS N1 exactly as the Python renderers write it).
+  var WORDS = {
+    en: { retracted: "Retracted publication", progress: "Gathering citations: {n} / {total}",
+          failed: "Download failed" },
+    ko: { retracted: "철회된 논문", progress: "인용 정보 모으는 중: {n} / {total}",
+          failed: "내려받기 실패" }
+  };
+
+  function words() {
+    var lang = (document.documentElement.lang || "en").slice(0, 2);
+    return WORDS[lang] || WORDS.en;
+  }
+
+  var MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+  var SPECIAL = {
+    "\\": "\\textbackslash{}", "%": "\\%", "&": "\\&", "$": "\\$", "#": "\\#",
+    "_": "\\_", "^": "\\textasciicircum{}", "~": "\\textasciitilde{}"
+  };
+  var BRACES = { "{": "\\{", "}": "\\}" };
+  var BRACES_UNBALANCED = { "{": "\\textbraceleft{}", "}": "\\textbraceright{}" };
+  var AND = /(^|\s)and(\s|$)/i;
+  var EDGE_PUNCT = /^([(\["'“‘]*)([\s\S]*?)([)\]"'”’.,;:!?]*)$/;
+  var UPPER = /\p{Uppercase}/u;
+  var DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/;
+  var RANGE = /^\s*(\S+?)\s*[-–—]\s*(\S+?)\s*$/;
+
+  function text(v) { return v === undefined || v === null ? "" : String(v); }
+
+  function balanced(t) {
+    var depth = 0;
+    for (var i = 0; i < t.length; i++) {
+      var c = t[i];
+      if (c === "{" || c === "}") {
+        depth += c === "{" ? 1 : -1;
+        if (depth < 0) return false;
+      }
+    }
+    return depth === 0;
+  }
+
+  function bibEscape(v, bal) {
+    var t = text(v);
+    if (bal === undefined) bal = balanced(t);
+    var braces = bal ? BRACES : BRACES_UNBALANCED;
+    var out = "";
+    for (var i = 0; i < t.length; i++) {
+      var c = t[i];
+      out += SPECIAL[c] || braces[c] || c;
+    }
+    return out;
+  }
+
+  function bibVerbatim(v) {
+    return text(v).replace(/\{/g, "%7B").replace(/\}/g, "%7D").replace(/\\/g, "%5C");
+  }
+
+  function bibTitle(v) {
+    var title = text(v);
+    var bal = balanced(title);
+    var first = true;
+    return title.split(/(\s+)/).map(function (token) {
+      if (!token || /^\s+$/.test(token)) return token;
+      var m = EDGE_PUNCT.exec(token);
+      var core = m[2];
+      var rest = first ? Array.from(core).slice(1).join("") : core;
+      first = false;
+      if (UPPER.test(rest) && core.indexOf("{") < 0 && core.indexOf("}") < 0) {
+        return bibEscape(m[1], bal) + "{" + bibEscape(core, bal) + "}" + bibEscape(m[3], bal);
+      }
+      return bibEscape(token, bal);
+    }).join("");
+  }
+
+  function splits(t) { return t.indexOf(",") >= 0 || AND.test(t); }
+  function bibPart(t, brace) { var e = bibEscape(t); return brace ? "{" + e + "}" : e; }
+
+  function bibName(n) {
+    if (n.literal) return "{" + bibEscape(n.literal) + "}";
+    var family = text(n.family), given = text(n.given), suffix = text(n.suffix);
+    var fam = bibPart(family, splits(family) || (family.indexOf(" ") >= 0 && !given));
+    if (suffix) return fam + ", " + bibPart(suffix, splits(suffix)) + ", " + bibPart(given, splits(given));
+    return given ? fam + ", " + bibPart(given, splits(given)) : fam;
+  }
+
+  function expandLastPage(first, last) {
+    if (/^\d+$/.test(last) && last.length < first.length &&
+        /^\d+$/.test(first.slice(first.length - last.length))) {
+      return first.slice(0, first.length - last.length) + last;
+    }
+    return last;
+  }
+
+  function pageRanges(pages) {
+    var out = [];
+    text(pages).split(/[,;]/).forEach(function (part) {
+      part = part.trim();
+      if (!part) return;
+      var m = RANGE.exec(part);
+      out.push(m ? [m[1], expandLastPage(m[1], m[2])] : [part, null]);
+    });
+    return out;
+  }
+
+  function joinedPages(pages, dash) {
+    return pageRanges(pages).map(function (r) { return r[0] + (r[1] ? dash + r[1] : ""); }).join(", ");
+  }
+
+  function firstLastPage(pages) {
+    var r = pageRanges(pages);
+    if (!r.length) return [null, null];
+    var last = r[r.length - 1][1] || (r.length > 1 ? r[r.length - 1][0] : null);
+    return [r[0][0], last];
+  }
+
+  function custom(item) { return item.custom || {}; }
+
+  function issued(item) {
+    var parts = item.issued && item.issued["date-parts"] && item.issued["date-parts"][0];
+    return parts || [];
+  }
+
+  function dateParts(item) {
+    var m = DATE.exec(text(custom(item).pub_date));
+    return m ? m.slice(1).filter(Boolean).map(Number) : [];
+  }
+
+  function isBook(item) { return item.type === "book"; }
+
+  function bibtex(item, retractedLabel) {
+    var fields = [];
+    function add(name, value, raw) { if (value) fields.push([name, raw ? value : "{" + value + "}"]); }
+    add("author", (item.author || []).map(bibName).join(" and "));
+    add("title", bibTitle(item.title));
+    add(isBook(item) ? "publisher" : "journal",
+        bibEscape(isBook(item) ? item.publisher : item["container-title"]));
+    var year = issued(item)[0];
+    var parts = dateParts(item);
+    add("year", year ? String(year) : "");
+    if (parts.length >= 2 && parts[1] >= 1 && parts[1] <= 12) add("month", MONTHS[parts[1] - 1], true);
+    add("volume", bibEscape(item.volume));
+    add("number", bibEscape(item.issue));
+    add("pages", bibEscape(joinedPages(custom(item).pages, "--")));
+    add("doi", bibVerbatim(item.DOI));
+    add("pmid", bibEscape(item.PMID));
+    add("pmcid", bibEscape(item.PMCID));
+    add("url", bibVerbatim(item.URL));
+    add("keywords", bibEscape((custom(item).keywords || []).join(", ")));
+    add("language", bibEscape((custom(item).languages || []).join(", ")));
+    if (item.status === "retracted") add("note", bibEscape(retractedLabel));
+    var body = fields.map(function (f) { return "  " + f[0] + " = " + f[1]; }).join(",\n");
+    return "@" + (isBook(item) ? "book" : "article") + "{" + item.id + ",\n" + body + "\n}\n";
+  }
+
+  function risLines(item, retractedLabel) {
+    var lines = [["TY", isBook(item) ? "BOOK" : "JOUR"]];
+    function put(tag, value) {
+      if (Array.isArray(value)) value.forEach(function (v) { lines.push([tag, v]); });
+      else if (value) lines.push([tag, value]);
+    }
+    put("ID", item.id);
+    put("TI", item.title);
+    put("AU", (item.author || []).map(function (n) {
+      if (n.literal) return n.literal;
+      return [n.family, n.given, n.suffix].filter(Boolean).join(", ");
+    }).filter(Boolean));
+    put("T2", isBook(item) ? item.publisher : item["container-title"]);
+    put("J2", isBook(item) ? custom(item).journal_iso : item["container-title-short"]);
+    put("VL", item.volume);
+    put("IS", item.issue);
+    var fl = firstLastPage(custom(item).pages);
+    put("SP", fl[0]);
+    put("EP", fl[1]);
+    var year = issued(item)[0];
+    put("PY", year ? String(year) : "");
+    var parts = dateParts(item);
+    if (parts.length) {
+      put("DA", parts.map(function (p, i) { return i && p < 10 ? "0" + p : String(p); }).join("/"));
+    }
+    put("DO", item.DOI);
+    put("UR", item.URL ? [item.URL] : []);
+    put("AN", item.PMID);
+    put("C2", item.PMCID);
+    put("DB", "PubMed");
+    put("KW", custom(item).keywords || []);
+    put("LA", (custom(item).languages || []).join(", "));
+    if (item.status === "retracted") put("N1", [retractedLabel]);
+    lines.push(["ER", ""]);
+    return lines.map(function (l) { return l[0] + "  - " + l[1]; });
+  }
+
+  function cslItem(item) {
+    var copy = {};
+    Object.keys(item).forEach(function (k) { if (k !== "custom") copy[k] = item[k]; });
+    return copy;
+  }
+
+  function byKey(items) {
+    return items.slice().sort(function (a, b) { return a.id < b.id ? -1 : a.id > b.id ? 1 : 0; });
+  }
+
+  var render = {
+    bib: function (items, label) {
+      return byKey(items).map(function (i) { return bibtex(i, label); }).join("\n");
+    },
+    ris: function (items, label) {
+      if (!items.length) return "";
+      var lines = [];
+      byKey(items).forEach(function (item, i) {
+        if (i) lines.push("");
+        lines = lines.concat(risLines(item, label));
+      });
+      return lines.join("\n") + "\n";
+    },
+    json: function (items) {
+      return JSON.stringify(byKey(items).map(cslItem), null, 2) + "\n";
+    }
+  };
+  var MIME = {
+    bib: "application/x-bibtex", ris: "application/x-research-info-systems",
+    json: "application/vnd.citationstyles.csl+json"
+  };
+
+  window.kbCite = { render: render, bibtex: bibtex, pageRanges: pageRanges, WORDS: WORDS };
+
+  // ------------------------------------------------------------------ the buttons
+
+  function save(textOut, name, fmt) {
+    var url = URL.createObjectURL(new Blob([textOut], { type: MIME[fmt] + ";charset=utf-8" }));
+    var a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+
+  function getJSON(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) throw new Error(url + ": HTTP " + r.status);
+      return r.json();
+    });
+  }
+
+  // Every paper page a list links to, following its pager ("next") to the last page.
+  function listPapers(start) {
+    var seen = {}, papers = [];
+    function collect(doc, base) {
+      doc.querySelectorAll("article li a[href]").forEach(function (a) {
+        var url = new URL(a.getAttribute("href"), base);
+        if (/\/papers\/\d+\/$/.test(url.pathname) && !seen[url.href]) {
+          seen[url.href] = true;
+          papers.push(url.href);
+        }
+      });
+      var next = doc.querySelector("article .kb-pager a[rel=next]");
+      return next ? new URL(next.getAttribute("href"), base).href : null;
+    }
+    function step(doc, base) {
+      var next = collect(doc, base);
+      if (!next) return Promise.resolve(papers);
+      return fetch(next).then(function (r) {
+        if (!r.ok) throw new Error(next + ": HTTP " + r.status);
+        return r.text();
+      }).then(function (html) {
+        return step(new DOMParser().parseFromString(html, "text/html"), next);
+      });
+    }
+    var first = new URL(start, location.href).href;
+    if (first === location.href) return step(document, first);
+    return fetch(first).then(function (r) {
+      if (!r.ok) throw new Error(first + ": HTTP " + r.status);
+      return r.text();
+    }).then(function (html) {
+      return step(new DOMParser().parseFromString(html, "text/html"), first);
+    });
+  }
+
+  // cite.json of every paper, a few requests at a time, in the order given.
+  function fetchAll(pageUrls, progress) {
+    var out = new Array(pageUrls.length), next = 0, done = 0;
+    function worker() {
+      if (next >= pageUrls.length) return Promise.resolve();
+      var i = next++;
+      return getJSON(pageUrls[i] + "cite.json").then(function (item) {
+        out[i] = item;
+        progress(++done, pageUrls.length);
+        return worker();
+      });
+    }
+    var workers = [];
+    for (var w = 0; w < Math.min(6, pageUrls.length); w++) workers.push(worker());
+    return Promise.all(workers).then(function () { return out; });
+  }
+
+  function onClick(ev) {
+    var button = ev.target.closest("[data-kb-format]");
+    var box = button && button.closest("[data-kb-cite]");
+    if (!box) return;
+    ev.preventDefault();
+    var fmt = button.dataset.kbFormat;
+    var w = words();
+    var status = box.querySelector(".kb-downloads__status");
+    function say(msg) { if (status) status.textContent = msg; }
+    var items;
+    if (box.dataset.kbCite === "list") {
+      items = listPapers(box.dataset.kbFirst || "./").then(function (pages) {
+        return fetchAll(pages, function (n, total) {
+          say(w.progress.replace("{n}", n).replace("{total}", total));
+        });
+      });
+    } else {
+      items = getJSON(new URL(box.dataset.kbCite, location.href).href).then(function (i) { return [i]; });
+    }
+    button.disabled = true;
+    items.then(function (list) {
+      save(render[fmt](list, w.retracted), box.dataset.kbName + "." + fmt, fmt);
+      say("");
+    }).catch(function (err) {
+      say(w.failed + ": " + err.message);
+    }).then(function () { button.disabled = false; });
+  }
+
+  document.addEventListener("click", onClick);
+})();
