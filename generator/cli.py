@@ -8,12 +8,14 @@ a clean message and exit code 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from generator import pipeline
+from generator.budget import PAGES_LIMIT, render_report
 from generator.config import Config, load_config
 from generator.errors import KBError
 from generator.exports import FORMATS
@@ -37,6 +39,7 @@ examples:
   python -m generator build                      index + mkdocs build --strict → site/
   python -m generator serve                      build + serve on http://127.0.0.1:8000/
   python -m generator check-links                every internal link and #anchor of site/
+  python -m generator budget                     site/'s bytes by part; exit 2 over 1 GB
   python -m generator export --format bib -o kb.bib    every paper as one BibTeX file
   python -m generator export --format ris --topic cancer    one topic's papers as RIS
   python -m generator --config other/kb.yml build
@@ -203,6 +206,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--site-dir", type=Path, default=None, help="built site (default: site/)")
     p = sub.add_parser(
+        "budget",
+        parents=[common],
+        help="the built site's bytes by part, against GitHub Pages' 1 GB; exit 2 when over",
+        description="Report where the built site's bytes go (paper pages, grouping pages, "
+        "citations, feeds, search index, assets), bytes per paper and how many papers "
+        "GitHub Pages' 1 GB would hold; exit 2 when the site is over the limit (the publish "
+        "workflow runs this before deploying).",
+        epilog="example: python -m generator budget --site-dir /tmp/site",
+    )
+    p.add_argument("--site-dir", type=Path, default=None, help="built site (default: site/)")
+    p.add_argument(
+        "--limit", type=int, default=PAGES_LIMIT, help="bytes allowed (default: %(default)s)"
+    )
+    p = sub.add_parser(
         "export",
         parents=[common],
         help="every paper (or one topic's, one MeSH term's) as BibTeX, RIS or CSL-JSON",
@@ -280,6 +297,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         elif args.command == "build":
             b = pipeline.build(config, args.site_dir)
             print(f"build: {b.index.papers} papers → {b.site_dir}")
+            print(render_report(b.budget))
+        elif args.command == "budget":
+            site = args.site_dir or (config.path.parent if config.path else Path.cwd()) / "site"
+            measured = pipeline.budget(site)
+            measured = dataclasses.replace(measured, limit=args.limit)
+            print(render_report(measured))
+            return EXIT_ERROR if measured.over else EXIT_OK
         elif args.command == "serve":
             return pipeline.serve(config, args.address)
         elif args.command == "demo":
@@ -288,6 +312,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 "demo: built from the EMBEDDED SAMPLE (offline; abstracts not included): "
                 f"{b.index.papers} papers ({report.summary()}) → {b.site_dir}"
             )
+            print(render_report(b.budget))
         elif args.command == "check-links":
             return _check_links(config, args.site_dir)
         elif args.command == "export":
@@ -380,6 +405,7 @@ def _site(config: Config, site_dir: Path | None) -> int:
     _print_harvest(run)
     b = pipeline.build(config, site_dir)
     print(f"site: built from PUBMED: {b.index.papers} papers → {b.site_dir}")
+    print(render_report(b.budget))
     return EXIT_OK if run.ok else EXIT_PARTIAL
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from generator.render import (
     is_managed,
     render_managed_pages,
 )
+from generator.slug import heading_id
 
 THEME_DIR = Path(__file__).resolve().parent / "theme"
 log = logging.getLogger("mkdocs.hooks.pubmed_kb")
@@ -66,6 +68,8 @@ def on_config(config: Any) -> Any:
     if kb.site.url:
         config.site_url = kb.site.url
     config.theme["language"] = kb.site.language
+    toc = config.mdx_configs.setdefault("toc", {})
+    toc.setdefault("slugify", heading_id)  # short heading ids (generator.slug.heading_id)
     config.extra["kb_labels"] = lab
     if str(THEME_DIR) not in config.theme.dirs:
         config.theme.dirs.insert(0, str(THEME_DIR))
@@ -131,8 +135,40 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
     return env
 
 
+ICONS = ("material/magnify", "material/close", "material/arrow-up", "material/library")
+
+
+def icon_names(config: Any) -> list[str]:
+    """The icons the pages draw with CSS (partials/kb-icon.html): the theme's logo, top and
+    colour-scheme icons, and the search dialog's."""
+    icon = config.theme.get("icon") or {}
+    names = {*ICONS, icon.get("logo") or "material/library", icon.get("top") or ICONS[2]}
+    palette = config.theme.get("palette") or []
+    for option in palette if isinstance(palette, list) else [palette]:
+        toggle = option.get("toggle") or {}
+        if toggle.get("icon"):
+            names.add(toggle["icon"])
+    return sorted(names)
+
+
+def icons_css(config: Any, env: Any) -> str:
+    """``assets/kb/icons.css``: each icon as a mask image, as Material draws its admonition
+    icons; written once per build instead of inline SVG on every page."""
+    rules = []
+    for name in icon_names(config):
+        svg, _, _ = env.loader.get_source(env, f".icons/{name}.svg")
+        data = urllib.parse.quote(" ".join(svg.split()), safe=" /=:'\"<>")
+        css_name = name.replace("/", "-").replace(".", "-")
+        rules.append(f'.kb-i--{css_name}{{--kb-i:url("data:image/svg+xml;charset=utf-8,{data}")}}')
+    return "\n".join(rules) + "\n"
+
+
 def on_post_build(config: Any) -> None:
-    """Render (or reuse from the cache) every managed page into the site."""
+    """Write the icon styles; render (or reuse from the cache) every managed page."""
+    if _Build.env is not None:
+        css = Path(config.site_dir) / "assets" / "kb" / "icons.css"
+        css.parent.mkdir(parents=True, exist_ok=True)
+        css.write_text(icons_css(config, _Build.env), encoding="utf-8")
     if _Build.cache_root is None or _Build.files is None:
         return
     job = RenderJob(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.budget import SiteBudget, measure_site
 from generator.clock import Clock, system_clock
 from generator.config import Config
 from generator.errors import KBError
@@ -52,12 +53,21 @@ def index(config: Config) -> IndexReport:
 class BuildReport:
     index: IndexReport
     site_dir: Path
+    budget: SiteBudget
 
 
 def build(config: Config, site_dir: Path | None = None) -> BuildReport:
-    """Index, then ``mkdocs build --strict``."""
+    """Index, then ``mkdocs build --strict`` and the rest of the site; measure its bytes."""
     report = index(config)
-    return BuildReport(report, build_site(config, site_dir))
+    out = build_site(config, site_dir)
+    return BuildReport(report, out, measure_site(out))
+
+
+def budget(site_dir: Path) -> SiteBudget:
+    """The byte budget of a built site."""
+    if not site_dir.is_dir():
+        raise KBError(f"{site_dir}: no built site (run python -m generator build)")
+    return measure_site(site_dir)
 
 
 def export(

@@ -128,6 +128,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if callable(value):  # e.g. toc's slugify: its name, not its address in memory
+        return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', '?')}"
     return repr(value)
 
 

@@ -32,3 +32,19 @@ def slugify(term: str) -> str:
     readable = re.sub(r"-+", "-", readable).strip("-") or "term"
     digest = hashlib.sha1(term.encode("utf-8")).hexdigest()[:8]
     return f"{readable}--{digest}"
+
+
+HEADING_ID_MAX = 40
+
+
+def heading_id(value: str, separator: str) -> str:
+    """A heading's id: Python-Markdown's own slug, cut on a word at ``HEADING_ID_MAX``
+    characters (the hook makes it the ``toc`` extension's ``slugify``). A paper's title,
+    ~130 characters, was its heading's id three times on every page (id, permalink, skip
+    link); the toc extension keeps ids unique on a page by appending ``_1``, ``_2``."""
+    from markdown.extensions.toc import slugify as markdown_slugify
+
+    slug = markdown_slugify(value, separator)
+    if len(slug) <= HEADING_ID_MAX:
+        return slug
+    return slug[:HEADING_ID_MAX].rsplit(separator, 1)[0] or slug[:HEADING_ID_MAX]

@@ -7,11 +7,24 @@
 
   // The words this script shows; "retracted" must be generator/i18n.py's retracted_title
   // (it goes into BibTeX notes and RIS N1 exactly as the Python renderers write it).
+  // The words this script shows, as generator/i18n.py has them (a test compares them).
   var WORDS = {
-    en: { retracted: "Retracted publication", progress: "Gathering citations: {n} / {total}",
-          failed: "Download failed" },
-    ko: { retracted: "철회된 논문", progress: "인용 정보 모으는 중: {n} / {total}",
-          failed: "내려받기 실패" }
+    en: {
+      retracted: "Retracted publication", cite: "Cite", download_all: "Download all",
+      bibtex: "BibTeX", ris: "RIS", csl_json: "CSL-JSON",
+      download_bibtex: "Download as BibTeX (LaTeX, JabRef, Zotero)",
+      download_ris: "Download as RIS (EndNote, Zotero, Mendeley)",
+      download_csl_json: "Download as CSL-JSON (Zotero, Pandoc)",
+      progress: "Gathering citations: {n} / {total}", failed: "Download failed"
+    },
+    ko: {
+      retracted: "철회된 논문", cite: "인용", download_all: "전체 내려받기",
+      bibtex: "BibTeX", ris: "RIS", csl_json: "CSL-JSON",
+      download_bibtex: "BibTeX로 내려받기 (LaTeX, JabRef, Zotero)",
+      download_ris: "RIS로 내려받기 (EndNote, Zotero, Mendeley)",
+      download_csl_json: "CSL-JSON으로 내려받기 (Zotero, Pandoc)",
+      progress: "인용 정보 모으는 중: {n} / {total}", failed: "내려받기 실패"
+    }
   };
 
   function words() {
@@ -329,5 +342,38 @@
     }).then(function () { button.disabled = false; });
   }
 
+  // The buttons: a row per [data-kb-cite] marker the page carries.
+  var BUTTONS = [["bib", "bibtex", "download_bibtex"], ["ris", "ris", "download_ris"],
+                 ["json", "csl_json", "download_csl_json"]];
+
+  function buttons() {
+    var w = words();
+    document.querySelectorAll("[data-kb-cite]").forEach(function (box) {
+      if (box.dataset.kbReady) return;
+      box.dataset.kbReady = "1";
+      var head = box.firstChild;
+      var label = document.createElement("span");
+      label.className = "kb-downloads__label";
+      label.textContent = (box.dataset.kbKind === "list" ? w.download_all : w.cite) + ":";
+      box.insertBefore(label, head);
+      BUTTONS.forEach(function (b) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "md-button kb-downloads__button";
+        button.dataset.kbFormat = b[0];
+        button.title = w[b[2]];
+        button.textContent = w[b[1]];
+        box.insertBefore(button, head);
+      });
+      var status = document.createElement("span");
+      status.className = "kb-downloads__status";
+      status.setAttribute("role", "status");
+      box.appendChild(status);
+    });
+  }
+
   document.addEventListener("click", onClick);
+  if (window.document$ && window.document$.subscribe) window.document$.subscribe(buttons);
+  else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", buttons);
+  else buttons();
 })();
