@@ -31,7 +31,7 @@ def _group_page(
     folder: str, slug: str, title: str, papers: Sequence[Entry], lab: dict[str, str], size: int
 ) -> dict[str, str]:
     """One facet value's page (paginated, filterable): its papers, newest first."""
-    items = [line(e, "../", lab) for e in papers]  # callers pass newest-first groups
+    items = [(e, "") for e in papers]  # callers pass newest-first groups
     head = [f"{len(papers)} {lab['papers_count']}", ""]
     extra = {"kb_list": f"{folder}-{slug}"}
     return paginate(

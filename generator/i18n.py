@@ -87,7 +87,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
             "grouped by topic and MeSH term. Use the search box to find any word "
             "in a title, abstract, author list or MeSH heading."
         ),
-        "mesh_index_intro": "Every MeSH descriptor in the collection, with its number of papers.",
+        "mesh_index_intro": "Every MeSH descriptor in the collection, with its number of papers: pick a letter. The most frequent come first.",
+        "mesh_letter_intro": "The MeSH descriptors that start with {letter}, with their number of papers.",
+        "most_frequent": "Most frequent",
+        "check_tag_note": "{term} is one of NLM's check tags, which say who or what was studied (species, sex, age group). It is on {n} of the {total} papers here, too many for a useful list: find them by topic, by another MeSH term or with the search.",
         "topics_intro": "Each topic is a PubMed query; a paper appears under every topic that found it.",
         "glance_study": "Study type",
         "glance_topics": "Main topics",
@@ -223,7 +226,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
             "PubMed에서 모은 읽기 목록입니다. 논문마다 한 페이지가 있고 주제와 MeSH 용어별로 "
             "묶여 있습니다. 검색창에서 제목, 초록, 저자, MeSH 용어의 어떤 단어든 찾을 수 있습니다."
         ),
-        "mesh_index_intro": "수집된 모든 MeSH 용어와 논문 수입니다.",
+        "mesh_index_intro": "수집된 모든 MeSH 용어와 논문 수입니다. 첫 글자를 고르세요. 가장 많이 쓰인 용어가 먼저 나옵니다.",
+        "mesh_letter_intro": "{letter}(으)로 시작하는 MeSH 용어와 논문 수입니다.",
+        "most_frequent": "가장 많이 쓰인 용어",
+        "check_tag_note": "{term}은(는) 무엇을 연구했는지(종, 성별, 연령대)를 나타내는 NLM의 체크 태그입니다. 이 지식 베이스의 논문 {total}편 가운데 {n}편에 붙어 있어 목록으로는 쓸모가 없습니다. 주제, 다른 MeSH 용어 또는 검색으로 찾아보세요.",
         "topics_intro": "각 주제는 PubMed 검색식입니다. 논문은 자신을 찾은 모든 주제 아래에 나타납니다.",
         "glance_study": "연구 유형",
         "glance_topics": "주요 주제",

@@ -50,8 +50,17 @@ __all__ = ["GENERATED_FLAG", "Entry", "entry_from_meta", "load_entries", "render
 PAGE_SIZE = 500  # entries per grouping page before it is split into numbered pages
 NEWEST_ON_LANDING = 20
 CO_OCCURRING = 10  # descriptors listed as co-occurring on a MeSH page
-# Check tags say who was studied, not what: leave them out of "most frequent" charts.
-CHECK_TAGS = ("Humans", "Animals", "Female", "Male", "Mice", "Adult", "Middle Aged", "Aged")
+# NLM's check tags say who or what was studied (species, sex, age group), not what about:
+# they are left out of the "most frequent" chart, and their MeSH pages list no papers (at
+# 50,000 papers "Humans", "Female" and "Male" alone were 100,000 list lines).
+CHECK_TAGS = (
+    "Humans", "Animals", "Female", "Male", "Pregnancy",
+    "Infant", "Infant, Newborn", "Child", "Child, Preschool", "Adolescent", "Young Adult",
+    "Adult", "Middle Aged", "Aged", "Aged, 80 and over",
+    "Mice", "Rats", "Cattle", "Dogs", "Swine", "Cats", "Rabbits", "Guinea Pigs",
+    "Cricetinae", "Sheep", "Horses", "Chick Embryo",
+)  # fmt: skip
+MOST_FREQUENT_TERMS = 30  # on the MeSH index page, before the letters
 GENERATED_DIRS = ("keywords", "mesh", "types", "years", "journals", "papers/index")
 GENERATED_ROOT = ("index.md", "retracted.md", "status.md", "papers/index.md")
 
@@ -100,10 +109,7 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
             # Markdown still runs inside inline <code>: escape_md keeps "genomic*" literal.
             head += [f"**{lab['query']}**: <code>{escape_md(topic.query)}</code>", ""]
         head += [f"{len(papers)} {lab['papers_count']}", ""]
-        sections = [
-            (lab[r], [line(e, "../", lab, False) for e in papers if e.relevance == r])
-            for r in RELEVANCES
-        ]
+        sections = [(lab[r], [(e, "") for e in papers if e.relevance == r]) for r in RELEVANCES]
         pages.update(
             paginate(
                 f"keywords/{slug}",
@@ -114,6 +120,7 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
                 PAGE_SIZE,
                 extra={"kb_kind": "topic", "kb_slug": slug, "kb_list": slug},
                 filterable=True,
+                show_relevance=False,  # the sections say it
             )
         )
     pages["keywords/index.md"] = page(lab["topics"], index)
@@ -138,18 +145,24 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
             by_term[term].append(e)
     pages: dict[str, str] = {}
     letters: dict[str, list[str]] = defaultdict(list)
+    checks = set(CHECK_TAGS)
     for term in sorted(by_term, key=lambda t: (t.casefold(), t)):
         papers = by_term[term]
         slug = slugify(term)
         first = term[:1].upper()
         letters[first if "A" <= first <= "Z" else "#"].append(
-            f"- [{escape_md(term)}]({slug}.md) ({len(papers)})"
+            f"- [{escape_md(term)}](../{slug}.md) ({len(papers)})"
         )
+        if term in checks:
+            note = lab["check_tag_note"].format(term=term, n=len(papers), total=len(entries))
+            body = [f"# {escape_md(term)}", "", escape_md(note, line_start=True)]
+            extra = {"kb_kind": "mesh", "kb_slug": slug, "kb_papers": len(papers)}
+            pages[f"mesh/{slug}.md"] = page(term, body, extra)
+            continue
 
-        def item(e: Entry, term: str = term) -> str:
+        def item(e: Entry, term: str = term) -> tuple[Entry, str]:
             quals = e.qualifiers(term)
-            note = f"{lab['qualifiers']}: {escape_md(', '.join(quals))}" if quals else ""
-            return line(e, "../", lab, note=note)
+            return e, f"{lab['qualifiers']}: {escape_md(', '.join(quals))}" if quals else ""
 
         major = [item(e) for e in papers if term in e.mesh_major]
         minor = [item(e) for e in papers if term not in e.mesh_major]
@@ -179,23 +192,37 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
                 filterable=True,
             )
         )
+    # The index page names the letters and the most frequent terms; each letter's terms are
+    # on a page of their own (mesh/index/<letter>.md), so no page lists every term.
     order = sorted(letters, key=lambda c: (c == "#", c))
     index = [f"# {lab['mesh_terms']}", "", lab["mesh_index_intro"], ""]
-    index += [" · ".join(f"[{c}](#{_anchor(c)})" for c in order), ""]
-    for c in order:
-        index += [f"## {c} {{#{_anchor(c)}}}", "", *letters[c], ""]
+    index += [
+        " · ".join(f"[{c}](index/{_letter_slug(c)}.md) ({len(letters[c])})" for c in order),
+        "",
+    ]
+    top = heapq.nsmallest(
+        MOST_FREQUENT_TERMS, by_term, key=lambda t: (-len(by_term[t]), t.casefold(), t)
+    )
+    if top:
+        index += [f"## {lab['most_frequent']}", ""]
+        index += [f"- [{escape_md(t)}]({slugify(t)}.md) ({len(by_term[t])})" for t in top]
     pages["mesh/index.md"] = page(lab["mesh_terms"], index)
+    for c in order:
+        title = f"{lab['mesh_terms']}: {c}"
+        body = [f"# {escape_md(title)}", "", lab["mesh_letter_intro"].format(letter=c), ""]
+        body += [" · ".join(f"[{o}]({_letter_slug(o)}.md)" for o in order), ""]
+        pages[f"mesh/index/{_letter_slug(c)}.md"] = page(title, [*body, *letters[c]])
     return pages
 
 
-def _anchor(letter: str) -> str:
-    return "letter-" + (letter.lower() if letter != "#" else "other")
+def _letter_slug(letter: str) -> str:
+    return letter.lower() if letter != "#" else "other"
 
 
 def render_papers_index(entries: Sequence[Entry], config: Config) -> dict[str, str]:
     lab = labels(config.site.language)
     # papers/index.md paginates into papers/index/page-N.md, one folder deeper.
-    items = [line(e, "../", lab) for e in newest_first(entries)]
+    items = [(e, "") for e in newest_first(entries)]
     head = [f"{len(entries)} {lab['papers_count']}", ""]
     return paginate(
         "papers/index", lab["all_papers"], head, [(None, items)], lab, PAGE_SIZE, filterable=True

@@ -4,7 +4,7 @@ generated-page frontmatter and pagination (pure, except :func:`load_entries`).""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +27,7 @@ class Entry:
     pmid: str
     title: str
     journal: str | None = None
+    journal_iso: str | None = None
     year: int | None = None
     pub_date: str | None = None
     collected: str | None = None
@@ -55,15 +56,11 @@ class Entry:
         return self._qualifier_map.get(descriptor, ())
 
     @cached_property
-    def escaped(self) -> tuple[str, str, str]:
-        """The escaped title, the escaped journal (emphasised) and the data attributes."""
-        journal = f"*{escape_md(self.journal)}*" if self.journal else ""
-        types = "|".join(self.publication_types)
-        attrs = (
-            f'data-relevance="{self.relevance}" data-year="{self.year or ""}" '
-            f'data-types="{_attr(types)}"'
-        )
-        return escape_md(self.title), journal, attrs
+    def escaped(self) -> tuple[str, str]:
+        """The escaped title and the escaped journal (its abbreviation, emphasised)."""
+        name = self.journal_iso or self.journal
+        journal = f"*{escape_md(name)}*" if name else ""
+        return escape_md(self.title), journal
 
     @property
     def concern(self) -> bool:
@@ -96,6 +93,7 @@ def entry_from_meta(meta: dict[str, Any], name: str) -> Entry:
         pmid=pmid,
         title=str(meta.get("title") or pmid),
         journal=None if meta.get("journal") is None else str(meta["journal"]),
+        journal_iso=None if meta.get("journal_iso") is None else str(meta["journal_iso"]),
         year=year if isinstance(year, int) else None,
         pub_date=None if meta.get("pub_date") is None else str(meta["pub_date"]),
         collected=None if meta.get("collected") is None else str(meta["collected"]),
@@ -136,10 +134,15 @@ def line(
     lab: dict[str, str],
     show_relevance: bool = True,
     note: str = "",
+    legend: dict[str, int] | None = None,
 ) -> str:
-    """One list item: badges, linked title, journal, year, relevance, and data attributes
-    (relevance, year, types) that the filter script on list pages reads."""
-    title, journal, attrs = e.escaped
+    """One list item: badges, linked title, journal (abbreviated), year, relevance.
+
+    On a filterable list (``legend`` given: the page's publication types, numbered) the item
+    also carries what the filter script reads: ``data-r`` (relevance), ``data-y`` (year),
+    ``data-t`` (the numbers of its types in the page's legend).
+    """
+    title, journal = e.escaped
     badges = ""
     if e.retracted:
         badges = f"**⚠ {lab['retracted_title']}** · "
@@ -154,8 +157,12 @@ def line(
         parts.append(lab[e.relevance])
     if note:
         parts.append(note)
+    text = " · ".join(parts)
+    if legend is None:
+        return text
+    types = " ".join(str(legend[t]) for t in e.publication_types)
     # attr_list reads block attributes from the item's last line.
-    return " · ".join(parts) + "\n    {: " + attrs + " }"
+    return text + f'\n    {{: data-r="{e.relevance}" data-y="{e.year or ""}" data-t="{types}" }}'
 
 
 def _yaml_scalar(value: Any) -> str:
@@ -181,22 +188,29 @@ def page(title: str, body: list[str], extra: dict[str, Any] | None = None) -> st
     return f"---\n{head}\n---\n\n" + "\n".join(body).rstrip("\n") + "\n"
 
 
-FILTER_MARK = '<div class="kb-filter" data-kb-filter></div>'
+Item = tuple[Entry, str]  # a paper and the note shown after it ("" for none)
+
+
+def filter_mark(types: Sequence[str]) -> str:
+    """Where the filter script puts its menus, with the page's publication types (numbered
+    by their place here; items refer to them by number in ``data-t``)."""
+    return f'<div class="kb-filter" data-kb-filter data-kb-types="{_attr("|".join(types))}"></div>'
 
 
 def paginate(
     base: str,
     title: str,
     head: list[str],
-    sections: list[tuple[str | None, list[str]]],
+    sections: list[tuple[str | None, list[Item]]],
     lab: dict[str, str],
     page_size: int,
     extra: dict[str, Any] | None = None,
     filterable: bool = False,
+    show_relevance: bool = True,
 ) -> dict[str, str]:
     """Split long lists over ``base.md``, ``base/page-2.md``, … keeping section headings.
 
-    Links in the lines are written relative to ``base.md``; deeper pages get one more ``../``.
+    Links are written relative to each page (continuation pages sit one folder deeper).
     """
     flat = [(heading, item) for heading, items in sections for item in items]
     chunks = [flat[i : i + page_size] for i in range(0, len(flat), page_size)] or [[]]
@@ -204,25 +218,25 @@ def paginate(
     n = len(chunks)
     for number, chunk in enumerate(chunks, start=1):
         path = f"{base}.md" if number == 1 else f"{base}/page-{number}.md"
+        prefix = "../" if number == 1 else "../../"
         body = [f"# {escape_md(title)}", ""]
         body += head if number == 1 else [f"{lab['page']} {number} / {n}", ""]
+        legend: dict[str, int] | None = None
         if filterable and chunk:
-            body += [FILTER_MARK, ""]
+            types = sorted({t for _, (e, _) in chunk for t in e.publication_types})
+            legend = {t: i for i, t in enumerate(types)}
+            body += [filter_mark(types), ""]
         current: str | None = None
-        for heading, item in chunk:
+        for heading, (e, note) in chunk:
             if heading and heading != current:
                 body += ["", f"## {heading}", ""]
                 current = heading
-            body.append(_relink(item, depth=0 if number == 1 else 1))
+            body.append(line(e, prefix, lab, show_relevance, note, legend))
         if n > 1:
             body += ["", _pager(base, number, n, lab)]
         name = title if number == 1 else f"{title} ({number})"
         pages[path] = page(name, body, extra)
     return pages
-
-
-def _relink(item: str, depth: int) -> str:
-    return item.replace("](../", "](" + "../" * (depth + 1)) if depth else item
 
 
 def _pager(base: str, number: int, total: int, lab: dict[str, str]) -> str:

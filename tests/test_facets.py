@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -162,15 +163,24 @@ def test_charts_are_static_deterministic_svg_without_scripts() -> None:
 
 def test_landing_charts_and_filters_render(sample_kb: Config, render_md) -> None:
     landing = body(sample_kb, "index.md")
-    html = render_md(landing)
-    assert html.count('<div class="kb-chart"><svg') == 2
+    assert render_md(landing).count('<div class="kb-chart"><svg') == 2
     topic_html = render_md(body(sample_kb, "keywords/cancer.md"))
     assert "data-kb-filter" in topic_html
+    legend = re.search(r'data-kb-types="([^"]*)"', topic_html)
+    assert legend
+    types = html.unescape(legend.group(1)).split("|")
+    assert "Journal Article" in types and types == sorted(types)
     items = re.findall(r"<li ([^>]*)>", topic_html)
     attrs = [dict(re.findall(r'(data-[a-z]+)="([^"]*)"', item)) for item in items]
     assert len(attrs) == 9
-    assert all(a["data-relevance"] in ("high", "medium", "low") for a in attrs)
-    assert all(a["data-year"] == "2025" and a["data-types"] for a in attrs)
+    assert all(a["data-r"] in ("high", "medium", "low") for a in attrs)
+    assert all(a["data-y"] == "2025" for a in attrs)
+    # each item's types, by number in the page's legend
+    pmids = re.findall(r'href="\.\./papers/(\d+)\.md"', topic_html)
+    for item, pmid in zip(attrs, pmids, strict=True):
+        meta = split_page((sample_kb.site_src / "papers" / f"{pmid}.md").read_text("utf-8"))[0]
+        named = [types[int(i)] for i in item["data-t"].split()]
+        assert named == meta["publication_types"], pmid
 
 
 def test_mesh_pages_show_qualifiers_and_co_occurring_terms(kb: Config) -> None:

@@ -92,22 +92,35 @@ def test_mesh_index_is_a_to_z_with_counts(kb: Config):
     ]
     pages = render_index_pages(entries, kb)
     index = body_of(pages["mesh/index.md"])
-    assert re.findall(r"^## (.+)$", index, re.M) == [
-        "E {#letter-e}",
-        "H {#letter-h}",
-        "R {#letter-r}",
-        "# {#letter-other}",
+    # the letters, each with its number of terms, then the most frequent terms
+    letters = (
+        "[E](index/e.md) (2) · [H](index/h.md) (1) · [R](index/r.md) (1) · [#](index/other.md) (2)"
+    )
+    assert letters in index
+    top = re.findall(r"^- \[(.+?)\]\((.+?)\) \((\d+)\)$", index, re.M)
+    assert top[0] == ("Humans", "humans.md", "3")
+    assert len(top) == 6
+    listed = []
+    for letter in ("e", "h", "r", "other"):
+        page = body_of(pages[f"mesh/index/{letter}.md"])
+        listed += re.findall(r"^- \[(.+?)\]\((.+?)\) \((\d+)\)$", page, re.M)
+    assert listed == [
+        ("Exosomes", "../exosomes.md", "1"),
+        ("exosomes", "../exosomes.md", "1"),
+        ("Humans", "../humans.md", "3"),
+        ("RNA, Transfer", "../rna-transfer--c19425fb.md", "1"),
+        ("1-Naphthol", "../" + slugify("1-Naphthol") + ".md", "1"),
+        ("Ångström", "../" + slugify("Ångström") + ".md", "1"),
     ]
-    assert "[E](#letter-e) · [H](#letter-h) · [R](#letter-r) · [#](#letter-other)" in index
-    terms = re.findall(r"^- \[(.+?)\]\((.+?)\) \((\d+)\)$", index, re.M)
-    assert terms == [
-        ("Exosomes", "exosomes.md", "1"),
-        ("exosomes", "exosomes.md", "1"),
-        ("Humans", "humans.md", "3"),
-        ("RNA, Transfer", "rna-transfer--c19425fb.md", "1"),
-        ("1-Naphthol", slugify("1-Naphthol") + ".md", "1"),
-        ("Ångström", slugify("Ångström") + ".md", "1"),
-    ]
+
+
+def test_a_check_tag_page_explains_instead_of_listing(kb: Config):
+    entries = [entry(i, mesh=("Humans", "Exosomes")) for i in range(1, 4)]
+    pages = render_index_pages(entries, kb)
+    humans = body_of(pages["mesh/humans.md"])
+    assert "check tags" in humans and "on 3 of the 3 papers" in humans
+    assert "papers/" not in humans  # no list
+    assert "papers/1.md" in body_of(pages["mesh/exosomes.md"])
 
 
 def test_a_topic_or_term_called_index_does_not_replace_the_list(make_kb):
@@ -182,8 +195,12 @@ def test_sample_mesh_counts_match_the_paper_pages(sample_kb: Config):
     for path in (sample_kb.site_src / "papers").glob("[0-9]*.md"):
         for term in split_page(path.read_text(encoding="utf-8"))[0]["mesh"]:
             counts[term] = counts.get(term, 0) + 1
-    index = (sample_kb.site_src / "mesh" / "index.md").read_text(encoding="utf-8")
-    listed = {t: int(n) for t, n in re.findall(r"^- \[(.+?)\]\(.+?\) \((\d+)\)$", index, re.M)}
+    listed = {}
+    for letter in (sample_kb.site_src / "mesh" / "index").glob("*.md"):
+        text = letter.read_text(encoding="utf-8")
+        listed.update(
+            {t: int(n) for t, n in re.findall(r"^- \[(.+?)\]\(.+?\) \((\d+)\)$", text, re.M)}
+        )
     assert {k.replace("\\", ""): v for k, v in listed.items()} == counts
     for term in counts:
         assert (sample_kb.site_src / "mesh" / f"{slugify(term)}.md").is_file(), term
@@ -232,7 +249,7 @@ def test_pagination_splits_long_lists_and_every_link_resolves(sample_kb: Config,
     assert not (src / "keywords" / "cancer" / "page-6.md").exists()
     assert (src / "papers" / "index" / "page-15.md").is_file()  # 30 papers
     assert not (src / "papers" / "index" / "page-16.md").exists()
-    assert (src / "mesh" / "humans" / "page-2.md").is_file()
+    assert (src / "mesh" / "neoplasms" / "page-4.md").is_file()  # 8 papers
     assert resolve_links(src) == []
 
     # every paper of the topic is listed exactly once over its pages

@@ -146,7 +146,7 @@ def test_a_killed_ingest_leaves_whole_pages_and_a_rerun_finishes_the_job(tmp_pat
     papers = tmp_path / "killed" / "site_src" / "papers"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if papers.is_dir() and sum(1 for _ in papers.iterdir()) >= 50:
+        if papers.is_dir() and sum(1 for p in papers.iterdir() if p.suffix == ".md") >= 50:
             break
         time.sleep(0.005)
     if proc.poll() is not None:

@@ -1,6 +1,7 @@
 /* pubmed-kb list filters: narrow a topic, MeSH, facet or all-papers list by relevance,
- * publication type and year, in the browser (no server). Items carry data-relevance,
- * data-year and data-types (types joined by "|"); a <div data-kb-filter> marks the list. */
+ * publication type and year, in the browser (no server). A <div data-kb-filter> marks the
+ * list and names the page's publication types (data-kb-types, joined by "|"); each item
+ * carries data-r (relevance), data-y (year) and data-t (the numbers of its types there). */
 (function () {
   "use strict";
   var WORDS = {
@@ -37,17 +38,19 @@
     var mark = document.querySelector("[data-kb-filter]");
     if (!mark || mark.dataset.kbReady) return;
     mark.dataset.kbReady = "1";
-    var items = Array.prototype.slice.call(document.querySelectorAll("article li[data-relevance]"));
+    var items = Array.prototype.slice.call(document.querySelectorAll("article li[data-r]"));
     if (items.length < 2) return;
     var w = words();
+    var legend = (mark.dataset.kbTypes || "").split("|");
     var rel = [], types = [], years = [];
     items.forEach(function (li) {
-      var r = li.dataset.relevance, y = li.dataset.year;
+      var r = li.dataset.r, y = li.dataset.y;
       if (r && rel.indexOf(r) < 0) rel.push(r);
       if (y && years.indexOf(y) < 0) years.push(y);
-      (li.dataset.types || "").split("|").forEach(function (t) {
-        if (t && types.indexOf(t) < 0) types.push(t);
+      li.kbTypes = (li.dataset.t || "").split(" ").filter(Boolean).map(function (i) {
+        return legend[+i];
       });
+      li.kbTypes.forEach(function (t) { if (t && types.indexOf(t) < 0) types.push(t); });
     });
     var order = ["high", "medium", "low"];
     rel.sort(function (a, b) { return order.indexOf(a) - order.indexOf(b); });
@@ -65,9 +68,9 @@
       mark.querySelectorAll("select").forEach(function (s) { want[s.dataset.kbFilterKey] = s.value; });
       var shown = 0;
       items.forEach(function (li) {
-        var ok = (!want.relevance || li.dataset.relevance === want.relevance) &&
-          (!want.year || li.dataset.year === want.year) &&
-          (!want.types || (li.dataset.types || "").split("|").indexOf(want.types) >= 0);
+        var ok = (!want.relevance || li.dataset.r === want.relevance) &&
+          (!want.year || li.dataset.y === want.year) &&
+          (!want.types || li.kbTypes.indexOf(want.types) >= 0);
         li.hidden = !ok;
         if (ok) shown += 1;
       });
