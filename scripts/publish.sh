@@ -3,11 +3,13 @@
 # the workflow, so that `make publish-local` (scripts/publish_local.sh) runs the very same
 # code on this machine against a local E-utilities stand-in.
 #
-#   scripts/publish.sh harvest [YYYY-MM-DD]  python -m generator harvest [--since DATE], then
-#                                            index; exits as harvest does: 0 every topic worked,
-#                                            1 some topics failed, 2 error
-#   scripts/publish.sh commit                commit the pages and the harvest state as
-#                                            github-actions[bot]; no commit when nothing changed
+#   scripts/publish.sh harvest [YYYY-MM-DD]  python -m generator harvest [--since DATE]; exits as
+#                                            harvest does: 0 every topic worked, 1 some topics
+#                                            failed, 2 error
+#   scripts/publish.sh commit                commit the paper pages and the harvest state as
+#                                            github-actions[bot] (never the grouping pages:
+#                                            every build derives them); no commit when nothing
+#                                            changed
 #   scripts/publish.sh push                  push HEAD to its branch on origin, rebasing onto
 #                                            commits pushed in the meantime
 #
@@ -27,17 +29,22 @@ set_output() { if [ -n "${GITHUB_OUTPUT:-}" ]; then echo "$1" >>"$GITHUB_OUTPUT"
 summary() { if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat >>"$GITHUB_STEP_SUMMARY"; else cat >/dev/null; fi; }
 as_bot() { git -c user.name="$BOT_NAME" -c user.email="$BOT_EMAIL" -c commit.gpgsign=false "$@"; }
 
-# The folders the harvest writes: paths.site_src and paths.state of kb.yml, relative.
+# The folders the harvest writes (paths.site_src and paths.state of kb.yml, relative), then
+# the grouping pages inside site_src that every build derives again (generator.index):
+# those are not source, and are never committed.
 kb_paths() {
   "$PY" - <<'EOF'
 import os
 from pathlib import Path
 
 from generator.config import load_config
+from generator.index import GENERATED_DIRS, GENERATED_ROOT
 
 config = load_config(Path("kb.yml"))
 print(os.path.relpath(config.site_src))
 print(os.path.relpath(config.state_dir))
+for rel in sorted({*GENERATED_ROOT, *GENERATED_DIRS}):
+    print(os.path.relpath(config.site_src / rel))
 EOF
 }
 
@@ -52,11 +59,6 @@ cmd_harvest() {
   code=${PIPESTATUS[0]}
   set -e
   set_output "exit=$code"
-  if [ "$code" -le 1 ]; then
-    # The grouping pages (landing, topics, MeSH, status) are committed with the papers,
-    # so they must be rewritten from what was just harvested.
-    "$PY" -m generator index
-  fi
   local verdict
   case $code in
     0) verdict="every topic harvested" ;;
@@ -76,17 +78,23 @@ cmd_harvest() {
 }
 
 cmd_commit() {
-  local listed paths=() p
+  local listed site_src state generated=() paths=() p
   listed=$(kb_paths)
-  while IFS= read -r p; do
+  { read -r site_src; read -r state; } <<<"$listed"
+  while IFS= read -r p; do generated+=("$p"); done < <(tail -n +3 <<<"$listed")
+  # Source only: the pages (papers with the notes written on them) and the harvest state.
+  # The grouping pages are derived by every build; any a clone still tracks (from an
+  # earlier version of this script) leave the index, not the disk.
+  git rm -r --cached --quiet --ignore-unmatch -- "${generated[@]}"
+  for p in "$site_src" "$state"; do
     if [ -e "$p" ]; then paths+=("$p"); fi
-  done <<<"$listed"
+  done
   if [ ${#paths[@]} -eq 0 ]; then
     say "no pages or state on disk: no commit"
     set_output "committed=false"
     return 0
   fi
-  git add --all -- "${paths[@]}"
+  git add --all -- "${paths[@]}" "${generated[@]/#/:(exclude)}"
   if git diff --cached --quiet -- "${paths[@]}"; then
     say "nothing changed in ${paths[*]}: no commit"
     set_output "committed=false"

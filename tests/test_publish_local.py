@@ -186,3 +186,36 @@ def test_push_refuses_a_conflict_and_pushes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "does not rebase cleanly" in result.stdout
     assert _git(origin, "rev-parse", "main") == before
+
+
+def test_commit_takes_the_paper_pages_and_state_never_the_grouping_pages(
+    tmp_path: Path, _sample_site_src: Path
+) -> None:
+    """The grouping pages are derived by every build: committing them made each week's
+    commit rewrite thousands of list pages. A clone that still tracks some (from an earlier
+    version) has them removed from the repository, not from the disk."""
+    origin, work = _repo_with_origin(tmp_path)
+    (work / "kb.yml").write_text((ROOT / "kb.yml").read_text(encoding="utf-8"), "utf-8")
+    shutil.copytree(_sample_site_src, work / "site_src")
+    # an earlier version committed a grouping page
+    _git(work, "add", "kb.yml", "site_src/mesh/neoplasms.md")
+    _git(work, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "old")
+    (work / "site_src" / "about.md").write_text("# About this lab\n", encoding="utf-8")
+
+    result = subprocess.run(
+        ["bash", "scripts/publish.sh", "commit"],
+        cwd=work,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    tracked = set(_git(work, "ls-files", "site_src").splitlines())
+    papers = {p for p in tracked if p.startswith("site_src/papers/")}
+    assert len(papers) == 30 and all(p[len("site_src/papers/") :-3].isdigit() for p in papers)
+    assert tracked == papers | {"site_src/about.md"}  # a page of the user's own is source
+    assert (work / "site_src" / "mesh" / "neoplasms.md").is_file()  # left on disk
+    subject = _git(work, "log", "-1", "--format=%s")
+    assert subject.startswith("Harvest ") and "30 new" in subject
