@@ -51,3 +51,25 @@ def test_a_page_whose_pmid_is_not_its_name_is_an_error(sample_kb: Config) -> Non
     (src / "papers" / "123.md").write_text(dump_page(meta, body), encoding="utf-8")
     with pytest.raises(PageError, match=r"123\.md: frontmatter pmid '40629355'"):
         catalog.paper_metas(src)
+
+
+def test_a_fresh_checkout_reuses_the_cache_by_content(sample_kb: Config, monkeypatch) -> None:
+    """In CI every file has a new modification time: the cache (restored between runs)
+    must still spare the YAML, and a real change must still be seen."""
+    src = sample_kb.site_src
+    first = catalog.paper_metas(src)
+    for page in (src / "papers").glob("*.md"):  # what a new clone looks like
+        st = os.stat(page)
+        os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns + 7_000_000_000))
+    parsed: list[str] = []
+    real = catalog.split_page
+    monkeypatch.setattr(catalog, "split_page", lambda t, n: parsed.append(n) or real(t, n))
+    assert catalog.paper_metas(src) == first
+    assert parsed == []
+
+    page = src / "papers" / "40629355.md"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("title: ", "title: Renamed ", 1), encoding="utf-8")
+    os.utime(page, ns=(os.stat(page).st_atime_ns, os.stat(page).st_mtime_ns))
+    assert catalog.paper_metas(src)["40629355"]["title"].startswith("Renamed ")
+    assert parsed == [str(page)]
