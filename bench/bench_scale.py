@@ -241,27 +241,92 @@ def profile_index(work: Path, top: int = 25) -> dict[str, Any]:
     return {"total_s": round(total, 2), "by_cumulative": by_cum, "by_own_time": by_tot}
 
 
-def run(n: int, work: Path, seed: int, search: bool, profile: bool) -> dict[str, Any]:
+def plain_config(work: Path) -> Path:
+    """``mkdocs-plain.yml``: the same site with no hook (MkDocs and Material render every
+    page themselves, as the build did before the hook's renderer): the baseline."""
+    text = (work / "mkdocs.yml").read_text(encoding="utf-8")
+    text = re.sub(r"\nhooks:\n(?:  - .*\n)+", "\n", text)
+    path = work / "mkdocs-plain.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def git_packed_bytes(repo: Path) -> int:
+    """The repository's packed size after ``git gc`` (what a clone downloads)."""
+    subprocess.run(["git", "gc", "--quiet", "--aggressive"], cwd=repo, check=True)
+    out = subprocess.run(
+        ["git", "count-objects", "-v"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
+    fields = dict(line.split(": ", 1) for line in out.splitlines())
+    return (int(fields["size-pack"]) + int(fields["size"])) * 1024
+
+
+def commit_sources(work: Path, message: str) -> int:
+    """Commit as the publish workflow does (scripts/publish.sh commit); packed bytes after."""
+    if not (work / ".git").is_dir():
+        subprocess.run(["git", "init", "--quiet"], cwd=work, check=True)
+    script = work / "scripts" / "publish.sh"  # it works in the folder above its own
+    script.parent.mkdir(exist_ok=True)
+    shutil.copyfile(REPO / "scripts" / "publish.sh", script)
+    env = {**_env(), "PY": PY, "HARVEST_EXIT": "0"}
+    subprocess.run(
+        ["bash", str(script), "commit"],
+        cwd=work,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return git_packed_bytes(work)
+
+
+def budget(site: Path) -> dict[str, Any]:
+    sys.path.insert(0, str(REPO))
+    from generator.budget import measure_site
+
+    b = measure_site(site)
+    return {
+        "papers": b.papers,
+        "files": b.files,
+        "bytes": b.total,
+        "parts": {k: {"files": v[0], "bytes": v[1]} for k, v in b.parts.items()},
+        "per_paper_bytes": round(b.per_paper),
+        "projected_papers_at_1gb": b.projected_papers,
+    }
+
+
+def same_site(a: Path, b: Path) -> dict[str, Any]:
+    """Files that differ between two builds (Pagefind's own output is compared by the
+    pages it indexed, since its file names vary from run to run)."""
+    differ = []
+    names_a = {str(p.relative_to(a)) for p in a.rglob("*") if p.is_file()}
+    names_b = {str(p.relative_to(b)) for p in b.rglob("*") if p.is_file()}
+    for rel in sorted(names_a | names_b):
+        if rel.startswith("pagefind/") and "/fragment/" not in rel:
+            continue
+        pa, pb = a / rel, b / rel
+        if rel.startswith("pagefind/"):
+            continue  # fragments: compared as a multiset below
+        if not (pa.is_file() and pb.is_file()) or pa.read_bytes() != pb.read_bytes():
+            differ.append(rel)
+    frag_a = sorted(p.read_bytes() for p in (a / "pagefind").rglob("*.pf_fragment"))
+    frag_b = sorted(p.read_bytes() for p in (b / "pagefind").rglob("*.pf_fragment"))
+    return {"files_differing": len(differ), "sample": differ[:10], "search_same": frag_a == frag_b}
+
+
+def run(
+    n: int, work: Path, seed: int, search: bool, profile: bool, plain: bool, add: int
+) -> dict[str, Any]:
     prepare(work)
     xml = work / "input" / f"kb-{n}.xml.gz"
     topics = work / "input" / f"kb-{n}.topics.json"
     queries = work / "input" / f"kb-{n}.queries.json"
     steps: list[Step] = []
     print(f"bench_scale: N={n}, work folder {work}")
-
     steps.append(
         run_step("synth", [PY, str(HERE / "synth.py"), str(n), str(xml), "--seed", str(seed)], work)
     )
-    steps.append(
-        run_step(
-            "ingest",
-            [
-                *(PY, str(HERE / "ingest_topics.py"), "--config", "kb.yml"),
-                *(str(xml), "--topics", str(topics)),
-            ],
-            work,
-        )
-    )
+    ingest = [PY, str(HERE / "ingest_topics.py"), "--config", "kb.yml"]
+    steps.append(run_step("ingest", [*ingest, str(xml), "--topics", str(topics)], work))
     index_cmd = [PY, "-m", "generator", "--config", "kb.yml", "index"]
     first = run_step("index (first)", index_cmd, work)
     first.extra = index_counts(first.output)
@@ -271,25 +336,13 @@ def run(n: int, work: Path, seed: int, search: bool, profile: bool) -> dict[str,
     after = snapshot(work / "site_src")
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     rerun.extra = {**index_counts(rerun.output), "files_touched": len(changed)}
-    rerun.extra["files_touched_sample"] = changed[:10]
     steps.append(rerun)
     prof = profile_index(work) if profile else None
 
-    build = run_step(
-        "build (generator)",
-        [PY, "-m", "generator", "--config", "kb.yml", "build", "--site-dir", str(work / "site")],
-        work,
-    )
-    steps.append(build)
-    plain = run_step(
-        "build (plain mkdocs)",
-        [PY, "-m", "mkdocs", "build", "-q", "-f", "mkdocs.yml", "-d", str(work / "site-plain")],
-        work,
-    )
-    steps.append(plain)
-
-    synth_info = _synth_info(steps[0].output)
-    src_bytes, src_files = tree_size(work / "site_src")
+    site = work / "site"
+    build_cmd = [PY, "-m", "generator", "--config", "kb.yml", "build"]
+    cold = run_step("build (cold: no cache)", [*build_cmd, "--site-dir", str(site)], work)
+    steps.append(cold)
     result: dict[str, Any] = {
         "n": n,
         "seed": seed,
@@ -301,45 +354,88 @@ def run(n: int, work: Path, seed: int, search: bool, profile: bool) -> dict[str,
             "platform": platform.platform(),
         },
         "versions": _versions(),
-        "synth": synth_info,
-        "steps": [asdict(s) for s in steps],
-        "build_ratio": round(build.wall_s / plain.wall_s, 2) if plain.wall_s else None,
-        "site_src": {"bytes": src_bytes, "files": src_files},
-        "site": site_sizes(work / "site"),
-        "site_plain": site_sizes(work / "site-plain"),
+        "synth": _synth_info(steps[0].output),
+        "site": site_sizes(site),
+        "budget": budget(site),
         "index_profile": prof,
     }
-    # Pagefind on its own (over the plain site, once its sizes are taken): the build's
-    # remainder, beyond index + MkDocs + Pagefind, is the generator's own post-build work.
-    pagefind = run_step(
-        "pagefind alone (over site-plain)",
-        [
-            *(PY, "-m", "pagefind", "--site", str(work / "site-plain")),
-            *("--silent", "--exclude-selectors", ".headerlink"),
-        ],
-        work,
-    )
-    result["steps"].append(asdict(pagefind))
-    parts = {
-        "index (rerun)": rerun.cpu_s,
-        "mkdocs build": plain.cpu_s,
-        "pagefind": pagefind.cpu_s,
-    }
-    parts["rest (exports, feeds, …)"] = round(build.cpu_s - sum(parts.values()), 2)
-    result["build_breakdown_cpu_s"] = {"total": build.cpu_s, **parts}
-    result["build_cpu_ratio"] = round(build.cpu_s / plain.cpu_s, 2) if plain.cpu_s else None
+    src_bytes, src_files = tree_size(work / "site_src")
+    result["site_src"] = {"bytes": src_bytes, "files": src_files}
+    again = run_step("build (warm, nothing changed)", [*build_cmd, "--site-dir", str(site)], work)
+    steps.append(again)
     if search:
-        out = work / "search.json"
-        subprocess.run(
-            [
-                *(PY, str(HERE / "bench_search.py"), str(work / "site")),
-                *("--queries", str(queries), "--json", str(out)),
-            ],
-            env=_env(),
-            check=False,
+        result["search"] = _search(work, site, queries)
+    repo_before = commit_sources(work, "first") if add else None
+
+    if add:
+        total = n + add
+        more = work / "input" / f"kb-{total}-tail.xml.gz"
+        tail = [PY, str(HERE / "synth.py"), str(total), str(more), "--seed", str(seed)]
+        steps.append(run_step(f"synth +{add}", [*tail, "--start", str(n)], work))
+        more_topics = work / "input" / f"kb-{total}-tail.topics.json"
+        steps.append(
+            run_step(f"ingest +{add}", [*ingest, str(more), "--topics", str(more_topics)], work)
         )
-        result["search"] = json.loads(out.read_text()) if out.exists() else None
+        warm = run_step(f"build (+{add}, warm cache)", [*build_cmd, "--site-dir", str(site)], work)
+        steps.append(warm)
+        result["incremental_share"] = round(warm.wall_s / cold.wall_s, 3)
+        repo_after = commit_sources(work, "second")
+        result["repository"] = {
+            "packed_bytes_before": repo_before,
+            "packed_bytes_after": repo_after,
+            "growth_bytes": repo_after - (repo_before or 0),
+        }
+        result["site_after"] = site_sizes(site)
+        result["budget_after"] = budget(site)
+        # The same pages built from nothing: must be the same site.
+        shutil.move(str(work / ".kb-cache"), str(work / ".kb-cache-warm"))
+        cold_site = work / "site-cold"
+        steps.append(
+            run_step(
+                f"build (N+{add}, cold, to compare)",
+                [*build_cmd, "--site-dir", str(cold_site)],
+                work,
+            )
+        )
+        result["warm_equals_cold"] = same_site(site, cold_site)
+        shutil.rmtree(cold_site, ignore_errors=True)
+    if plain:
+        p = run_step(
+            "build (plain mkdocs, no hook)",
+            [
+                PY,
+                "-m",
+                "mkdocs",
+                "build",
+                "-q",
+                "-f",
+                str(plain_config(work)),
+                "-d",
+                str(work / "site-plain"),
+            ],
+            work,
+        )
+        steps.append(p)
+        result["build_ratio_vs_plain"] = round(cold.wall_s / p.wall_s, 2) if p.wall_s else None
+        result["site_plain"] = site_sizes(work / "site-plain")
+        shutil.rmtree(work / "site-plain", ignore_errors=True)
+    result["steps"] = [asdict(s) for s in steps]
     return result
+
+
+def _search(work: Path, site: Path, queries: Path) -> dict[str, Any] | None:
+    out = work / "search.json"
+    subprocess.run(
+        [
+            *(PY, str(HERE / "bench_search.py"), str(site)),
+            *("--queries", str(queries)),
+            "--json",
+            str(out),
+        ],
+        env=_env(),
+        check=False,
+    )
+    return json.loads(out.read_text()) if out.exists() else None
 
 
 def _synth_info(output: str) -> dict[str, Any]:
@@ -382,46 +478,52 @@ def markdown(result: dict[str, Any]) -> str:
         if s["name"] == "synth":
             info = result["synth"]
             note = f"{info.get('xml_mb', '?')} MB XML, {info.get('distinct_mesh', '?')} MeSH terms"
-        elif s["name"] == "ingest":
+        elif s["name"].startswith("ingest"):
             note = _last(s["output"]).split(" → ")[0].removeprefix("ingest: ")
         elif s["name"].startswith("index"):
             e = s["extra"]
             note = f"{e.get('written', '?')} pages written, {e.get('unchanged', '?')} unchanged"
             if "files_touched" in e:
                 note += f"; {e['files_touched']} files touched on disk"
-        elif s["name"] == "build (generator)":
-            note = (
-                f"{result['build_ratio']}× the plain build's wall time, "
-                f"{result.get('build_cpu_ratio', '?')}× its CPU time"
-            )
+        elif "warm cache" in s["name"]:
+            note = f"{result.get('incremental_share', 0):.0%} of the cold build"
+        elif "plain" in s["name"]:
+            note = f"the cold build is {result.get('build_ratio_vs_plain')}× this"
         lines.append(
             f"| {s['name']} | {s['wall_s']:.1f} | {s['cpu_s']:.1f} | {s['peak_rss_mb']:.0f} "
             f"| {note} |"
         )
-    breakdown = result.get("build_breakdown_cpu_s")
-    if breakdown:
+    for key, title in (("budget", "after the cold build"), ("budget_after", "after +papers")):
+        b = result.get(key)
+        if not b:
+            continue
         lines += [
             "",
-            "Generator build, CPU s: "
-            + ", ".join(f"{k} {v:.1f}" for k, v in breakdown.items())
-            + " (the rest is the total minus the three measured apart).",
+            f"Site {title}: {b['papers']:,} papers, {b['files']:,} files, "
+            f"{b['bytes'] / 1e6:,.1f} MB; {b['per_paper_bytes'] / 1e3:.1f} KB per paper; "
+            f"1 GB holds about {b['projected_papers_at_1gb']:,} papers at that rate.",
+            "",
+            "| part | MB | files | KB per paper |",
+            "|---|---:|---:|---:|",
         ]
-    site, plain = result["site"], result["site_plain"]
-    lines += [
-        "",
-        "| output | site/ (generator build) | site-plain/ (plain mkdocs) |",
-        "|---|---:|---:|",
-        f"| size (MB) | {site['bytes'] / 1e6:.1f} | {plain['bytes'] / 1e6:.1f} |",
-        f"| files | {site['files']:,} | {plain['files']:,} |",
-        f"| HTML pages | {site['html_files']:,} | {plain['html_files']:,} |",
-        f"| mean paper page (KB) | {site['paper_page_mean_bytes'] / 1e3:.1f} "
-        f"| {plain['paper_page_mean_bytes'] / 1e3:.1f} |",
-        f"| search index | {site['search_engine']}: {site['search_index_bytes'] / 1e6:.1f} MB "
-        f"in {site['search_index_files']:,} files | {plain['search_engine']}: "
-        f"{plain['search_index_bytes'] / 1e6:.1f} MB |",
-        f"| site_src/ (Markdown) | {result['site_src']['bytes'] / 1e6:.1f} MB, "
-        f"{result['site_src']['files']:,} files | |",
-    ]
+        for part, v in b["parts"].items():
+            per = v["bytes"] / b["papers"] / 1e3 if b["papers"] else 0
+            lines.append(f"| {part} | {v['bytes'] / 1e6:,.1f} | {v['files']:,} | {per:.1f} |")
+    repo = result.get("repository")
+    if repo:
+        lines += [
+            "",
+            f"Repository (paper pages + state, committed as scripts/publish.sh does, packed): "
+            f"{repo['packed_bytes_before'] / 1e6:.1f} MB → {repo['packed_bytes_after'] / 1e6:.1f}"
+            f" MB (+{repo['growth_bytes'] / 1e6:.1f} MB for the added papers).",
+        ]
+    same = result.get("warm_equals_cold")
+    if same:
+        lines += [
+            "",
+            f"Warm build vs a cold build of the same pages: {same['files_differing']} files "
+            f"differ; search index records {'identical' if same['search_same'] else 'DIFFER'}.",
+        ]
     prof = result.get("index_profile")
     if prof:
         lines += [
@@ -453,10 +555,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile-index", action="store_true", help="cProfile the unchanged index rerun"
     )
+    parser.add_argument(
+        "--plain", action="store_true", help="also time a plain mkdocs build (no hook)"
+    )
+    parser.add_argument(
+        "--add", type=int, default=1000, help="papers added for the incremental build (0: none)"
+    )
     args = parser.parse_args(argv)
     work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix=f"kb-{args.n}-"))
     try:
-        result = run(args.n, work, args.seed, args.search, args.profile_index)
+        result = run(args.n, work, args.seed, args.search, args.profile_index, args.plain, args.add)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

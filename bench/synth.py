@@ -958,8 +958,12 @@ class SynthReport:
     files: dict[str, str]
 
 
-def write_kb(n: int, out: Path, seed: int = 0, kb: Path = DEFAULT_KB) -> SynthReport:
-    """Write the XML and its sidecars; return what was written."""
+def write_kb(
+    n: int, out: Path, seed: int = 0, kb: Path = DEFAULT_KB, start: int = 0
+) -> SynthReport:
+    """Write the XML and its sidecars; return what was written. With ``start``, only papers
+    ``start`` … ``n - 1`` are written: the ones a knowledge base of ``start`` papers made with
+    the same seed does not have yet (papers are made in order from one random stream)."""
     topics = load_topics(kb)
     stem = stem_of(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -975,6 +979,8 @@ def write_kb(n: int, out: Path, seed: int = 0, kb: Path = DEFAULT_KB) -> SynthRe
     with opener(out, "wt", encoding="utf-8", newline="\n") as f:  # type: ignore[operator]
         f.write(EFETCH_HEAD)
         for i, p in enumerate(iter_papers(n, seed, topics)):
+            if i < start:
+                continue
             f.write(p.xml)
             raw += len(p.xml.encode("utf-8"))
             topics_by_pmid[p.pmid] = p.topics
@@ -1016,7 +1022,7 @@ def write_kb(n: int, out: Path, seed: int = 0, kb: Path = DEFAULT_KB) -> SynthRe
         json.dumps(queries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     shutil.copyfile(kb, files["kb"])
-    return SynthReport(n, raw, len(mesh_count), korean, retracted, queries, files)
+    return SynthReport(n - start, raw, len(mesh_count), korean, retracted, queries, files)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1028,9 +1034,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="output file (.xml or .xml.gz)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kb", type=Path, default=DEFAULT_KB, help="kb.yml whose topics to use")
+    parser.add_argument(
+        "--start",
+        type=int,
+        default=0,
+        help="write only papers START..N-1: what a KB of START papers (same seed) lacks",
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    r = write_kb(args.n, args.out, args.seed, args.kb)
+    r = write_kb(args.n, args.out, args.seed, args.kb, args.start)
     print(
         f"synth: {r.papers} papers, {r.xml_bytes / 1e6:.1f} MB of XML "
         f"({args.out.stat().st_size / 1e6:.1f} MB on disk), {r.distinct_mesh} distinct MeSH "
