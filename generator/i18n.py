@@ -78,9 +78,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "counts": "The collection",
         "topic": "Topic",
         "total": "Total",
-        "page": "Page",
-        "previous": "Previous",
-        "next": "Next",
+        "newer": "Newer papers",
+        "older": "Older papers",
+        "older_papers_span": "Older papers of this list, published {span}.",
         "major_topic": "as a major topic",
         "landing_intro": (
             "A reading list built from PubMed: every paper has its own page, "
@@ -218,9 +218,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "counts": "수집 현황",
         "topic": "주제",
         "total": "합계",
-        "page": "페이지",
-        "previous": "이전",
-        "next": "다음",
+        "newer": "최근 논문",
+        "older": "이전 논문",
+        "older_papers_span": "이 목록의 이전 논문들입니다 ({span} 발행).",
         "major_topic": "주요 주제로",
         "landing_intro": (
             "PubMed에서 모은 읽기 목록입니다. 논문마다 한 페이지가 있고 주제와 MeSH 용어별로 "

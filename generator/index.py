@@ -221,7 +221,7 @@ def _letter_slug(letter: str) -> str:
 
 def render_papers_index(entries: Sequence[Entry], config: Config) -> dict[str, str]:
     lab = labels(config.site.language)
-    # papers/index.md paginates into papers/index/page-N.md, one folder deeper.
+    # papers/index.md paginates into papers/index/part-N.md, one folder deeper.
     items = [(e, "") for e in newest_first(entries)]
     head = [f"{len(entries)} {lab['papers_count']}", ""]
     return paginate(

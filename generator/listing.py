@@ -208,19 +208,35 @@ def paginate(
     filterable: bool = False,
     show_relevance: bool = True,
 ) -> dict[str, str]:
-    """Split long lists over ``base.md``, ``base/page-2.md``, … keeping section headings.
+    """A list of papers (newest first, in sections) as ``base.md`` and, when it is long,
+    archive pages ``base/part-<k>.md`` that keep their content while the list grows.
 
-    Links are written relative to each page (continuation pages sit one folder deeper).
+    Pages are cut from the *oldest* end, ``page_size`` papers each: part 1 holds the
+    oldest papers, part 2 the next, and ``base.md`` the newest (between ``page_size`` and
+    twice that). New papers, which sort newest, change ``base.md`` and once in a while add
+    a part; the parts already there stay byte for byte the same, so a weekly build renders
+    one page of a long list, not all of them. A part is named by the dates it covers, not
+    by its number counted from the newest, which would change every week.
     """
     flat = [(heading, item) for heading, items in sections for item in items]
-    chunks = [flat[i : i + page_size] for i in range(0, len(flat), page_size)] or [[]]
+    oldest_first = flat[::-1]
+    full = len(oldest_first) // page_size
+    if full <= 1:
+        chunks = [flat]
+    else:
+        archived = [oldest_first[i * page_size : (i + 1) * page_size] for i in range(full - 1)]
+        newest = oldest_first[(full - 1) * page_size :]
+        chunks = [newest[::-1], *(c[::-1] for c in reversed(archived))]  # newest page first
+    parts = len(chunks) - 1  # archive parts: part-1 (oldest) … part-<parts>
     pages: dict[str, str] = {}
-    n = len(chunks)
-    for number, chunk in enumerate(chunks, start=1):
-        path = f"{base}.md" if number == 1 else f"{base}/page-{number}.md"
-        prefix = "../" if number == 1 else "../../"
-        body = [f"# {escape_md(title)}", ""]
-        body += head if number == 1 else [f"{lab['page']} {number} / {n}", ""]
+    for index, chunk in enumerate(chunks):
+        part = 0 if index == 0 else parts - index + 1  # 0: base.md
+        path = f"{base}.md" if part == 0 else f"{base}/part-{part}.md"
+        prefix = "../" if part == 0 else "../../"
+        span = _date_span(chunk)
+        name = title if part == 0 else f"{title} ({span})"
+        body = [f"# {escape_md(name)}", ""]
+        body += head if part == 0 else [lab["older_papers_span"].format(span=span), ""]
         legend: dict[str, int] | None = None
         if filterable and chunk:
             types = sorted({t for _, (e, _) in chunk for t in e.publication_types})
@@ -232,26 +248,35 @@ def paginate(
                 body += ["", f"## {heading}", ""]
                 current = heading
             body.append(line(e, prefix, lab, show_relevance, note, legend))
-        if n > 1:
-            body += ["", _pager(base, number, n, lab)]
-        name = title if number == 1 else f"{title} ({number})"
+        if parts:
+            body += ["", _pager(base, part, parts, lab)]
         pages[path] = page(name, body, extra)
     return pages
 
 
-def _pager(base: str, number: int, total: int, lab: dict[str, str]) -> str:
+def _date_span(chunk: Sequence[tuple[str | None, Item]]) -> str:
+    """``2023-02 – 2023-06``: the publication months a part covers."""
+    dates = sorted((e.pub_date or "")[:7] for _, (e, _) in chunk if e.pub_date)
+    if not dates:
+        return "–"
+    return dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}"
+
+
+def _pager(base: str, part: int, parts: int, lab: dict[str, str]) -> str:
+    """Links to the newer and the older page (``rel`` prev/next: newer/older), which let
+    cite.js follow a list to its end. ``part`` 0 is ``base.md``."""
     stem = base.rsplit("/", 1)[-1]
 
-    def href(k: int) -> str:
-        if number == 1:
-            return f"{stem}/page-{k}.md"
-        return f"../{stem}.md" if k == 1 else f"page-{k}.md"
+    def href(target: int) -> str:
+        if part == 0:
+            return f"{stem}/part-{target}.md"
+        return f"../{stem}.md" if target == 0 else f"part-{target}.md"
 
+    newer = None if part == 0 else (0 if part == parts else part + 1)
+    older = parts if part == 0 else (part - 1 if part > 1 else None)
     links = []
-    if number > 1:
-        links.append(f'[← {lab["previous"]}]({href(number - 1)}){{: rel="prev" }}')
-    links.append(f"{lab['page']} {number} / {total}")
-    if number < total:
-        links.append(f'[{lab["next"]} →]({href(number + 1)}){{: rel="next" }}')
-    # the class and rel let cite.js follow a list to its last page
+    if newer is not None:
+        links.append(f'[← {lab["newer"]}]({href(newer)}){{: rel="prev" }}')
+    if older is not None:
+        links.append(f'[{lab["older"]} →]({href(older)}){{: rel="next" }}')
     return " · ".join(links) + "\n{: .kb-pager }"

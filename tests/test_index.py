@@ -12,6 +12,7 @@ import pytest
 import generator.index
 from generator.config import Config
 from generator.index import Entry, render_index_pages, render_topic_pages, write_index_pages
+from generator.listing import load_entries
 from generator.pages import dump_page, split_page
 from generator.slug import slugify
 from tests.conftest import md_links, mtimes, parse_html, tree_bytes
@@ -245,38 +246,68 @@ def test_pagination_splits_long_lists_and_every_link_resolves(sample_kb: Config,
     monkeypatch.setattr(generator.index, "PAGE_SIZE", 2)
     report = write_index_pages(sample_kb.site_src, sample_kb)
     src = sample_kb.site_src
-    assert "keywords/cancer/page-5.md" in report.written  # 9 papers, 2 a page
-    assert not (src / "keywords" / "cancer" / "page-6.md").exists()
-    assert (src / "papers" / "index" / "page-15.md").is_file()  # 30 papers
-    assert not (src / "papers" / "index" / "page-16.md").exists()
-    assert (src / "mesh" / "neoplasms" / "page-4.md").is_file()  # 8 papers
+    # 9 papers, 2 a page, cut from the oldest: parts 1-3 hold 2 each, the topic page the
+    # newest 3 (its own 2 and the 1 left over)
+    assert "keywords/cancer/part-3.md" in report.written
+    assert not (src / "keywords" / "cancer" / "part-4.md").exists()
+    assert (src / "papers" / "index" / "part-14.md").is_file()  # 30 papers: 14 parts + 2
+    assert not (src / "papers" / "index" / "part-15.md").exists()
+    assert (src / "mesh" / "neoplasms" / "part-3.md").is_file()  # 8 papers
     assert resolve_links(src) == []
 
-    # every paper of the topic is listed exactly once over its pages
-    cancer = [src / "keywords" / "cancer.md", *sorted((src / "keywords" / "cancer").glob("*.md"))]
+    # every paper of the topic is listed exactly once over its pages, newest first
+    cancer = [
+        src / "keywords" / "cancer.md",
+        *(src / "keywords" / "cancer" / f"part-{k}.md" for k in (3, 2, 1)),
+    ]
     listed = [p for page in cancer for p in linked_pmids(page.read_text(encoding="utf-8"))]
     assert len(listed) == len(set(listed)) == 9
-    page3 = split_page((src / "keywords" / "cancer" / "page-3.md").read_text(encoding="utf-8"))
-    assert page3[0]["title"] == "cancer (3)"
+    assert len(linked_pmids(cancer[0].read_text(encoding="utf-8"))) == 3
+    meta, part2 = split_page(cancer[2].read_text(encoding="utf-8"))
+    assert re.fullmatch(r"cancer \(\d{4}-\d{2}( – \d{4}-\d{2})?\)", meta["title"])
     pager = (
-        '[← Previous](page-2.md){: rel="prev" } · Page 3 / 5 · '
-        '[Next →](page-4.md){: rel="next" }\n{: .kb-pager }'
+        '[← Newer papers](part-3.md){: rel="prev" } · '
+        '[Older papers →](part-1.md){: rel="next" }\n{: .kb-pager }'
     )
-    assert pager in page3[1]
-    first = (src / "keywords" / "cancer.md").read_text(encoding="utf-8")
-    assert "Page 1 / 5 · [Next →](cancer/page-2.md)" in first
-    second = (src / "keywords" / "cancer" / "page-2.md").read_text(encoding="utf-8")
-    assert "[← Previous](../cancer.md)" in second
+    assert pager in part2
+    first = cancer[0].read_text(encoding="utf-8")
+    assert '[Older papers →](cancer/part-3.md){: rel="next" }' in first
+    assert "Newer papers" not in first
+    newest_part = cancer[1].read_text(encoding="utf-8")
+    assert '[← Newer papers](../cancer.md){: rel="prev" }' in newest_part
+    oldest = cancer[3].read_text(encoding="utf-8")
+    assert "Older papers →" not in oldest
+
+
+def test_new_papers_leave_the_archive_parts_of_a_list_untouched(sample_kb: Config, monkeypatch):
+    """A week's new papers sort newest: a long list's first page changes, its older parts
+    do not (so the build renders one page of the list, not all of them)."""
+    monkeypatch.setattr(generator.index, "PAGE_SIZE", 2)
+    src = sample_kb.site_src
+    write_index_pages(src, sample_kb)
+    parts = sorted((src / "papers" / "index").glob("part-*.md"))
+    before = {p.name: p.read_bytes() for p in parts}
+    newest = max(load_entries(src), key=lambda e: e.newest_key)
+    page = (src / "papers" / f"{newest.pmid}.md").read_text(encoding="utf-8")
+    new = page.replace(f"pmid: '{newest.pmid}'", "pmid: '99999999'").replace(
+        f"pub_date: '{newest.pub_date}'", "pub_date: '2099-01-01'"
+    )
+    (src / "papers" / "99999999.md").write_text(new, encoding="utf-8")
+    report = write_index_pages(src, sample_kb)
+    after = {p.name: p.read_bytes() for p in (src / "papers" / "index").glob("part-*.md")}
+    assert {k: v for k, v in after.items() if k in before} == before  # untouched
+    assert "papers/index.md" in report.written
+    assert not [w for w in report.written if w.startswith("papers/index/")]
 
 
 def test_shrinking_lists_remove_their_extra_pages(sample_kb: Config, monkeypatch):
     monkeypatch.setattr(generator.index, "PAGE_SIZE", 2)
     write_index_pages(sample_kb.site_src, sample_kb)
-    assert (sample_kb.site_src / "keywords" / "cancer" / "page-5.md").exists()
+    assert (sample_kb.site_src / "keywords" / "cancer" / "part-3.md").exists()
     monkeypatch.setattr(generator.index, "PAGE_SIZE", 500)
     report = write_index_pages(sample_kb.site_src, sample_kb)
     assert report.removed > 20
-    assert not list((sample_kb.site_src / "keywords").rglob("page-*.md"))
+    assert not list((sample_kb.site_src / "keywords").rglob("part-*.md"))
     assert not list((sample_kb.site_src / "papers" / "index").rglob("*.md"))
     assert resolve_links(sample_kb.site_src) == []
 

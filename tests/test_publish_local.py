@@ -194,7 +194,7 @@ def test_commit_takes_the_paper_pages_and_state_never_the_grouping_pages(
     """The grouping pages are derived by every build: committing them made each week's
     commit rewrite thousands of list pages. A clone that still tracks some (from an earlier
     version) has them removed from the repository, not from the disk."""
-    origin, work = _repo_with_origin(tmp_path)
+    _, work = _repo_with_origin(tmp_path)
     (work / "kb.yml").write_text((ROOT / "kb.yml").read_text(encoding="utf-8"), "utf-8")
     shutil.copytree(_sample_site_src, work / "site_src")
     # an earlier version committed a grouping page
@@ -214,7 +214,7 @@ def test_commit_takes_the_paper_pages_and_state_never_the_grouping_pages(
     assert result.returncode == 0, result.stdout + result.stderr
     tracked = set(_git(work, "ls-files", "site_src").splitlines())
     papers = {p for p in tracked if p.startswith("site_src/papers/")}
-    assert len(papers) == 30 and all(p[len("site_src/papers/") :-3].isdigit() for p in papers)
+    assert len(papers) == 30 and all(p[len("site_src/papers/") : -3].isdigit() for p in papers)
     assert tracked == papers | {"site_src/about.md"}  # a page of the user's own is source
     assert (work / "site_src" / "mesh" / "neoplasms.md").is_file()  # left on disk
     subject = _git(work, "log", "-1", "--format=%s")
