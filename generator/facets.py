@@ -57,7 +57,15 @@ def render_type_pages(
     index = [f"# {lab['publication_types']}", "", lab["types_intro"], ""]
     for t in _type_order(by_type):
         slug = slugify(t)
-        index.append(f"- [{escape_md(t)}]({slug}.md) ({len(by_type[t])})")
+        n = len(by_type[t])
+        index.append(f"- [{escape_md(t)}]({slug}.md) ({n})")
+        if n > page_size and n > len(entries) / 2:
+            # "Journal Article" is on nearly every paper: its list would be the list of all
+            # papers again (47,000 lines at 50,000 papers)
+            note = lab["common_type_note"].format(type=t, n=n, total=len(entries))
+            body = [f"# {escape_md(t)}", "", escape_md(note, line_start=True)]
+            pages[f"types/{slug}.md"] = page(t, body)
+            continue
         pages.update(_group_page("types", slug, t, by_type[t], lab, page_size))
     pages["types/index.md"] = page(lab["publication_types"], index)
     return pages

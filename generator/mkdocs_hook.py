@@ -10,6 +10,7 @@ config file is ``$KB_CONFIG`` or ``kb.yml`` beside ``mkdocs.yml``.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import urllib.parse
@@ -131,6 +132,7 @@ def on_nav(nav: Any, config: Any, files: Any) -> Any:
 
 
 def on_env(env: Any, config: Any, files: Any) -> Any:
+    env.filters["kb_managed"] = is_managed  # main.html: is this a page the hook renders?
     _Build.env = env
     return env
 
@@ -163,12 +165,47 @@ def icons_css(config: Any, env: Any) -> str:
     return "\n".join(rules) + "\n"
 
 
+# Material's partials/javascripts/palette.html (MIT licence): apply the stored scheme.
+_PALETTE_RESTORE = (
+    'var palette=__md_get("__palette");if(palette&&palette.color){if("(prefers-color-scheme)"'
+    '===palette.color.media){var media=matchMedia("(prefers-color-scheme: light)"),input=docu'
+    "ment.querySelector(media.matches?\"[data-md-color-media='(prefers-color-scheme: light)']"
+    '":"[data-md-color-media=\'(prefers-color-scheme: dark)\']");palette.color.media=input.ge'
+    'tAttribute("data-md-color-media"),palette.color.scheme=input.getAttribute("data-md-color-'
+    'scheme"),palette.color.primary=input.getAttribute("data-md-color-primary"),palette.color.'
+    'accent=input.getAttribute("data-md-color-accent")}for(var[key,value]of Object.entries(pal'
+    'ette.color))document.body.setAttribute("data-md-color-"+key,value)}'
+)
+
+
+def palette_js(config: Any, env: Any) -> str:
+    """``assets/kb/palette.js``: on a lean page (its script tag says ``data-kb-form``) it puts
+    Material's palette form where the tag is; on every page it applies the reader's stored
+    colour scheme, as Material's inline script did. Made from ``theme.palette``, once a build,
+    instead of 1.5 KB of form and script on every page."""
+    palette = config.theme.get("palette") or []
+    form = ""
+    if isinstance(palette, list) and palette:
+        form = env.get_template("partials/kb-palette-form.html").render(config=config).strip()
+    build = (
+        "(function(){var s=document.currentScript;"
+        'if(!s||!s.hasAttribute("data-kb-form")||document.querySelector('
+        '"[data-md-component=palette]"))return;var f=document.createElement("form");'
+        'f.className="md-header__option";f.setAttribute("data-md-component","palette");'
+        f"f.innerHTML={json.dumps(form)};s.parentNode.insertBefore(f,s)}})();\n"
+    )
+    header = "/* pubmed-kb: written by the MkDocs hook from mkdocs.yml's theme.palette */\n"
+    return header + build + _PALETTE_RESTORE + "\n"
+
+
 def on_post_build(config: Any) -> None:
-    """Write the icon styles; render (or reuse from the cache) every managed page."""
+    """Write the icon styles and the palette script; render (or reuse from the cache) every
+    managed page."""
     if _Build.env is not None:
-        css = Path(config.site_dir) / "assets" / "kb" / "icons.css"
-        css.parent.mkdir(parents=True, exist_ok=True)
-        css.write_text(icons_css(config, _Build.env), encoding="utf-8")
+        kb_assets = Path(config.site_dir) / "assets" / "kb"
+        kb_assets.mkdir(parents=True, exist_ok=True)
+        (kb_assets / "icons.css").write_text(icons_css(config, _Build.env), encoding="utf-8")
+        (kb_assets / "palette.js").write_text(palette_js(config, _Build.env), encoding="utf-8")
     if _Build.cache_root is None or _Build.files is None:
         return
     job = RenderJob(

@@ -228,17 +228,24 @@ def render_body(
         out += ["!!! note", "", f"    {escape_md(options.notice)}", ""]
     if paper.retracted:
         out += _retraction_block(paper, lab)
-    out += _summary_section(paper, summary, options, lab)
+    # The summary repeats the abstract's own sentences, and the collection section says
+    # how this knowledge base filed the paper: neither is text to search the paper by.
+    out += _unsearched(_summary_section(paper, summary, options, lab))
     out += _information_section(paper, meta, lab)
     out += _abstract_section(paper, options, lab)
-    out += _collection_section(meta, score, lab)
+    out += _unsearched(_collection_section(meta, score, lab))
     out += _metadata_section(paper, lab)
-    out += _links_section(paper, lab)
     out += [f"## {lab['notes']}", "", NOTES_MARKER, ""]
     body = "\n".join(out)
     if notes.strip():
         body += notes.strip("\n") + "\n"
     return body
+
+
+def _unsearched(lines: list[str]) -> list[str]:
+    """Lines kept out of the search index (Pagefind skips ``data-pagefind-ignore``); the
+    Markdown inside is still Markdown (``md_in_html``)."""
+    return ['<div data-pagefind-ignore markdown="1">', "", *lines, "</div>", ""]
 
 
 def _retraction_block(paper: Paper, lab: dict[str, str]) -> list[str]:
@@ -400,15 +407,6 @@ def _metadata_section(paper: Paper, lab: dict[str, str]) -> list[str]:
             items.append(md_link(text, pubmed_url(c.pmid)) if c.pmid else escape_md(text))
         lines += _item(lab["corrections"], "; ".join(items))
     return [*lines, ""]
-
-
-def _links_section(paper: Paper, lab: dict[str, str]) -> list[str]:
-    links = [md_link(lab["pubmed"], paper.url)]
-    if paper.doi:
-        links.append(md_link(lab["doi"], doi_url(paper.doi)))
-    if paper.pmcid:
-        links.append(md_link(lab["pmc_full_text"], pmc_url(paper.pmcid)))
-    return [f"## {lab['links']}", "", " · ".join(links), ""]
 
 
 # --- reading pages back -----------------------------------------------------------

@@ -55,6 +55,19 @@ def is_managed(src_uri: str) -> bool:
     return bool(rest) and head in GENERATED_DIRS and src_uri not in NAV_PAGES
 
 
+def is_paper(src_uri: str) -> bool:
+    return src_uri.startswith("papers/") and src_uri[7:-3].isdigit() and src_uri.endswith(".md")
+
+
+_PERMALINK = re.compile(r'<a class="headerlink" href="#[^"]*" title="[^"]*">&para;</a>')
+
+
+def drop_permalinks(html: str) -> str:
+    """A paper page's headings without their ¶ permalinks (600 bytes a page, 30 MB at
+    50,000 papers); every heading keeps its id, so ``#abstract`` still links."""
+    return _PERMALINK.sub("", html)
+
+
 def linked_pages(src_uri: str, source: str) -> list[str]:
     """The site pages (``.md`` source paths) that ``source``'s Markdown links point to."""
     base = posixpath.dirname(src_uri)
@@ -251,7 +264,8 @@ def render_page(job: RenderJob, src_uri: str) -> str:
         page.render(job.config, job.files)
         context = get_context(job.nav, job.doc_pages, job.config, page)
         template = job.env.get_template(page.meta.get("template", LEAN_TEMPLATE))
-        return compact_html(template.render(context))
+        html = compact_html(template.render(context))
+        return drop_permalinks(html) if is_paper(src_uri) else html
     finally:
         file.page = None  # a rendered page is written out, not kept
 

@@ -33,7 +33,7 @@ def test_generated_words_are_korean(korean_site: Path) -> None:
     ko, en = LABELS["ko"], LABELS["en"]
     paper = lxml.html.fromstring((korean_site / "papers" / "40629355" / "index.html").read_bytes())
     headings = [h.text_content().strip().rstrip("¶") for h in paper.xpath("//article//h2")]
-    for key in ("summary", "paper_information", "abstract", "collection", "metadata", "links"):
+    for key in ("summary", "paper_information", "abstract", "collection", "metadata", "notes"):
         assert ko[key] in headings, key
         assert en[key] not in headings, key
     text = paper.text_content()

@@ -7,7 +7,31 @@
   var ui = null;
   var loading = null;
 
-  function dialog() { return document.getElementById("kb-search-dialog"); }
+  // The header holds only the buttons that open the search (and, on the box, the search
+  // index's location and the dialog's words); the dialog is made on first use, so that it
+  // costs no bytes on the pages nobody searches from.
+  function dialog(create) {
+    var el = document.getElementById("kb-search-dialog");
+    if (el || !create) return el;
+    var box = document.querySelector("[data-kb-search]");
+    if (!box) return null;
+    el = document.createElement("div");
+    el.id = "kb-search-dialog";
+    el.className = "kb-search__dialog";
+    el.setAttribute("role", "dialog");
+    el.setAttribute("aria-modal", "true");
+    el.setAttribute("aria-label", box.dataset.label);
+    el.hidden = true;
+    el.dataset.bundle = box.dataset.bundle;
+    el.dataset.root = box.dataset.root;
+    el.innerHTML = '<div class="kb-search__backdrop" data-kb-search-close></div>' +
+      '<div class="kb-search__panel"><button type="button" class="kb-search__close md-icon" ' +
+      'data-kb-search-close><span class="kb-i kb-i--material-close" aria-hidden="true">' +
+      '</span></button><div id="kb-search-ui"></div></div>';
+    el.querySelector(".kb-search__close").setAttribute("aria-label", box.dataset.close);
+    document.body.appendChild(el);
+    return el;
+  }
 
   // The index is in shards (generator/search_index.py) searched together: the first is
   // Pagefind's primary index, the others are merged into it (Pagefind's mergeIndex).
@@ -68,7 +92,7 @@
   }
 
   function open() {
-    var el = dialog();
+    var el = dialog(true);
     if (!el) return;
     el.hidden = false;
     document.documentElement.classList.add("kb-search--open");
@@ -111,9 +135,9 @@
   // Highlight the words searched for on the page a result opened (?highlight=...).
   function highlight() {
     if (!/[?&]highlight=/.test(location.search)) return;
-    var el = dialog();
-    if (!el) return;
-    var bundle = new URL(el.dataset.bundle, location.href).href;
+    var box = document.querySelector("[data-kb-search]");
+    if (!box) return;
+    var bundle = new URL(box.dataset.bundle, location.href).href;
     import(bundle + "pagefind-highlight.js").then(function () {
       new PagefindHighlight({ highlightParam: "highlight" });
     }).catch(function () { /* highlighting is a nicety */ });
