@@ -253,7 +253,7 @@ def plain_config(work: Path) -> Path:
 
 def git_packed_bytes(repo: Path) -> int:
     """The repository's packed size after ``git gc`` (what a clone downloads)."""
-    subprocess.run(["git", "gc", "--quiet", "--aggressive"], cwd=repo, check=True)
+    subprocess.run(["git", "gc", "--quiet"], cwd=repo, check=True)
     out = subprocess.run(
         ["git", "count-objects", "-v"], cwd=repo, capture_output=True, text=True, check=True
     ).stdout
@@ -265,6 +265,8 @@ def commit_sources(work: Path, message: str) -> int:
     """Commit as the publish workflow does (scripts/publish.sh commit); packed bytes after."""
     if not (work / ".git").is_dir():
         subprocess.run(["git", "init", "--quiet"], cwd=work, check=True)
+        # no background "gc --auto" racing the measurement's own gc
+        subprocess.run(["git", "config", "gc.auto", "0"], cwd=work, check=True)
     script = work / "scripts" / "publish.sh"  # it works in the folder above its own
     script.parent.mkdir(exist_ok=True)
     shutil.copyfile(REPO / "scripts" / "publish.sh", script)
