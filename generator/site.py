@@ -20,6 +20,7 @@ from generator.errors import BuildError
 from generator.exports import read_papers, write_exports
 from generator.feeds import write_feeds
 from generator.search_index import build_search_index
+from generator.sitemap import write_sitemaps
 
 
 def mkdocs_file(config: Config) -> Path:
@@ -81,6 +82,7 @@ def build_site(config: Config, site_dir: Path | None = None, strict: bool = True
         papers = read_papers(config.site_src)  # the pages' frontmatter, read once for both
         write_exports(papers, config, out)  # BibTeX, RIS, CSL-JSON beside the pages
         write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml
+        write_sitemaps(out, config.site.url)  # every page, when the site's URL is known
         search.result()
     return out
 
