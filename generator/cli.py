@@ -297,6 +297,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         elif args.command == "build":
             b = pipeline.build(config, args.site_dir)
             print(f"build: {b.index.papers} papers → {b.site_dir}")
+            print(f"build: {b.site.summary()}")
             print(render_report(b.budget))
         elif args.command == "budget":
             site = args.site_dir or (config.path.parent if config.path else Path.cwd()) / "site"

@@ -61,6 +61,7 @@ CHECK_TAGS = (
     "Cricetinae", "Sheep", "Horses", "Chick Embryo",
 )  # fmt: skip
 MOST_FREQUENT_TERMS = 30  # on the MeSH index page, before the letters
+MESH_OTHERS_MAX = 500  # papers indexed with a term (not as a major topic) listed on its page
 GENERATED_DIRS = ("keywords", "mesh", "types", "years", "journals", "papers/index")
 GENERATED_ROOT = ("index.md", "retracted.md", "status.md", "papers/index.md")
 
@@ -160,29 +161,32 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
             pages[f"mesh/{slug}.md"] = page(term, body, extra)
             continue
 
-        def item(e: Entry, term: str = term) -> tuple[Entry, str]:
-            quals = e.qualifiers(term)
-            return e, f"{lab['qualifiers']}: {escape_md(', '.join(quals))}" if quals else ""
-
-        major = [item(e) for e in papers if term in e.mesh_major]
-        minor = [item(e) for e in papers if term not in e.mesh_major]
-        sections = [
-            (f"{lab['major_topic']} ★", major),
-            (lab["all_papers"] if not major else lab["papers"], minor),
-        ]
+        # Every paper with the term as a major topic; of the papers merely indexed with it,
+        # the newest MESH_OTHERS_MAX (a term like "Breast Neoplasms" is on thousands, and
+        # those lists were most of a large site's bytes). The qualifiers are on the paper.
+        major = [(e, "") for e in papers if term in e.mesh_major]
+        minor = [(e, "") for e in papers if term not in e.mesh_major]
+        shown = minor[:MESH_OTHERS_MAX]
         head = [f"{len(papers)} {lab['papers_count']}", ""]
+        if len(minor) > len(shown):
+            note = lab["mesh_others_capped"].format(
+                shown=len(shown), n=len(minor), major=len(major)
+            )
+            head += [note, ""]
         related = co_occurring(term, papers)
         if related:
             links = ", ".join(f"[{escape_md(m)}]({slugify(m)}.md) ({c})" for m, c in related)
             head += [f"**{lab['co_occurring']}**: {links}", ""]
+        others = lab["all_papers"] if not major else lab["papers"]
         pages.update(
             paginate(
                 f"mesh/{slug}",
                 term,
                 head,
-                [s for s in sections if s[1]],
+                [(f"{lab['major_topic']} ★", major)] if major else [],
                 lab,
                 PAGE_SIZE,
+                tail=[(others, shown)] if shown else None,
                 extra={
                     "kb_kind": "mesh",
                     "kb_slug": slug,

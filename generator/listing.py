@@ -141,9 +141,9 @@ def line(
     On a filterable list (``legend`` given: the page's publication types, numbered), the
     long lists of topics, MeSH terms and facets, an item is only what picks the paper out:
     badges, title and year (the journal is on the paper's page; relevance shows as bold
-    titles and in the filter, which reads ``data-r`` (relevance), ``data-y`` (year) and
-    ``data-t`` (the numbers of the item's types in the page's legend)). These lines are
-    most of a large site's lists: 950,000 of them at 50,000 papers.
+    titles and in the filter, which reads ``data-f``: relevance, year and the numbers of
+    the item's types in the page's legend). These lines are most of a large site's lists:
+    950,000 of them at 50,000 papers.
     """
     title, journal = e.escaped
     badges = ""
@@ -163,9 +163,13 @@ def line(
     text = " · ".join(parts)
     if legend is None:
         return text
-    types = " ".join(str(legend[t]) for t in e.publication_types)
-    # attr_list reads block attributes from the item's last line.
-    return text + f'\n    {{: data-r="{e.relevance}" data-y="{e.year or ""}" data-t="{types}" }}'
+    # What the filter reads, in one attribute: relevance, year ("-" if none), then the
+    # numbers of the item's types in the page's legend. attr_list reads block attributes
+    # from the item's last line.
+    data = " ".join(
+        [e.relevance, str(e.year or "-"), *(str(legend[t]) for t in e.publication_types)]
+    )
+    return text + f'\n    {{: data-f="{data}" }}'
 
 
 def _yaml_scalar(value: Any) -> str:
@@ -210,9 +214,11 @@ def paginate(
     extra: dict[str, Any] | None = None,
     filterable: bool = False,
     show_relevance: bool = True,
+    tail: list[tuple[str | None, list[Item]]] | None = None,
 ) -> dict[str, str]:
     """A list of papers (newest first, in sections) as ``base.md`` and, when it is long,
     archive pages ``base/part-<k>.md`` that keep their content while the list grows.
+    ``tail`` sections follow the list on ``base.md`` only (never cut into parts).
 
     Pages are cut from the *oldest* end, ``page_size`` papers each: part 1 holds the
     oldest papers, part 2 the next, and ``base.md`` the newest (between ``page_size`` and
@@ -230,6 +236,8 @@ def paginate(
         archived = [oldest_first[i * page_size : (i + 1) * page_size] for i in range(full - 1)]
         newest = oldest_first[(full - 1) * page_size :]
         chunks = [newest[::-1], *(c[::-1] for c in reversed(archived))]  # newest page first
+    tail_items = [(heading, item) for heading, items in tail or [] for item in items]
+    chunks[0] = [*chunks[0], *tail_items]
     parts = len(chunks) - 1  # archive parts: part-1 (oldest) … part-<parts>
     pages: dict[str, str] = {}
     for index, chunk in enumerate(chunks):

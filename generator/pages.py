@@ -28,7 +28,7 @@ from generator.markdown import (
 from generator.models import AbstractSection, Author, CommentCorrection, Paper
 from generator.score import Score
 from generator.slug import slugify
-from generator.summarize import at_a_glance, extractive_summary
+from generator.summarize import at_a_glance, extractive_summary, split_sentences
 
 SCHEMA_VERSION = 1
 NOTES_MARKER = "<!-- notes: everything below this line is yours and survives every refresh -->"
@@ -232,7 +232,7 @@ def render_body(
     # how this knowledge base filed the paper: neither is text to search the paper by.
     out += _unsearched(_summary_section(paper, summary, options, lab))
     out += _information_section(paper, meta, lab)
-    out += _abstract_section(paper, options, lab)
+    out += _abstract_section(paper, options, lab, summary)
     out += _unsearched(_collection_section(meta, score, lab))
     out += _metadata_section(paper, lab)
     out += [f"## {lab['notes']}", "", NOTES_MARKER, ""]
@@ -245,6 +245,8 @@ def render_body(
 def _unsearched(lines: list[str]) -> list[str]:
     """Lines kept out of the search index (Pagefind skips ``data-pagefind-ignore``); the
     Markdown inside is still Markdown (``md_in_html``)."""
+    if not lines:
+        return []
     return ['<div data-pagefind-ignore markdown="1">', "", *lines, "</div>", ""]
 
 
@@ -267,20 +269,46 @@ def _retraction_block(paper: Paper, lab: dict[str, str]) -> list[str]:
 def _summary_section(
     paper: Paper, summary: Summary | None, options: PageOptions, lab: dict[str, str]
 ) -> list[str]:
+    """The "at a glance" line, and a machine-written summary. An extractive summary is made
+    of the abstract's own sentences: they are marked in the abstract below instead of being
+    said twice (the summary is still the page's description, in feeds and in search)."""
     lines = [f"## {lab['summary']}", ""]
     glance = at_a_glance(paper, options.language)
     if glance:
         lines += [f"**{lab['at_a_glance']}**: {escape_md(glance)}", ""]
-    if summary:
-        note = lab["summary_extractive"]
-        if summary.source == "llm":
-            note = lab["summary_llm"].format(model=summary.model or "?")
+    if summary and summary.source == "llm":
+        note = lab["summary_llm"].format(model=summary.model or "?")
         lines += [escape_md(summary.text, line_start=True), "", f"*{escape_md(note)}*", ""]
-    elif options.abstract_omitted:
-        lines += [lab["abstract_offline"], ""]
-    else:
+    elif summary and _marked_sentences(paper, summary):
+        lines += [f"*{escape_md(lab['summary_marked'])}*", ""]
+    elif summary:
+        lines += [
+            escape_md(summary.text, line_start=True),
+            "",
+            f"*{lab['summary_extractive']}*",
+            "",
+        ]
+    elif not options.abstract_omitted:  # the abstract section says why there is none
         lines += [lab["no_summary"], ""]
-    return lines
+    return lines if len(lines) > 2 else []
+
+
+def _marked_sentences(paper: Paper, summary: Summary | None) -> list[str]:
+    """The escaped sentences of an extractive summary, each found whole in one section of
+    the abstract (``[]`` when any is not, e.g. a sentence cut short)."""
+    if summary is None or summary.source != "extractive":
+        return []
+    sentences = [escape_md(x) for x in split_sentences(summary.text)]
+    texts = [_section_text(s) for s in paper.abstract]
+    if not sentences or not all(any(x in t for t in texts) for x in sentences):
+        return []
+    return sentences
+
+
+def _mark(text: str, sentences: Sequence[str]) -> str:
+    for sentence in sentences:
+        text = text.replace(sentence, f"<mark>{sentence}</mark>", 1)
+    return text
 
 
 def _item(label: str, value: str | None) -> list[str]:
@@ -313,28 +341,38 @@ def _information_section(paper: Paper, meta: dict[str, Any], lab: dict[str, str]
     )
     affiliations = _affiliations(paper)
     if affiliations:
-        lines += ["", f"<details><summary>{lab['affiliations']}</summary>", "<ul>"]
+        # affiliations are not what a paper is searched by: kept out of the search index
+        lines += ["", f"<details data-pagefind-ignore><summary>{lab['affiliations']}</summary>"]
+        lines += ["<ul>"]
         lines += [f"<li>{a}</li>" for a in affiliations]
         lines += ["</ul>", "</details>"]
     return [*lines, ""]
 
 
 def _affiliations(paper: Paper) -> list[str]:
-    out: list[str] = []
+    """Each affiliation once, after the authors who give it (in author order): a lab's
+    six authors share one department, which was written out six times."""
+    by_affiliation: dict[str, list[str]] = {}
     for a in paper.authors:
         for aff in a.affiliations:
-            line = f"{escape_html(a.display_name)}: {escape_html(aff)}"
-            if line not in out:
-                out.append(line)
-    return out
+            names = by_affiliation.setdefault(" ".join(aff.split()), [])
+            if a.display_name and a.display_name not in names:
+                names.append(a.display_name)
+    return [
+        f"{escape_html(', '.join(names))}: {escape_html(aff)}" if names else escape_html(aff)
+        for aff, names in by_affiliation.items()
+    ]
 
 
-def _abstract_section(paper: Paper, options: PageOptions, lab: dict[str, str]) -> list[str]:
+def _abstract_section(
+    paper: Paper, options: PageOptions, lab: dict[str, str], summary: Summary | None = None
+) -> list[str]:
     lines = [f"## {lab['abstract']}", ""]
     if not paper.abstract:
         lines += [lab["abstract_offline"] if options.abstract_omitted else lab["no_abstract"], ""]
+    marked = _marked_sentences(paper, summary)
     for s in paper.abstract:
-        lines += [_section_text(s), ""]
+        lines += [_mark(_section_text(s), marked), ""]
     for other in paper.other_abstracts:
         tag = ", ".join(x for x in (other.language, other.type) if x)
         lines += [f"### {lab['other_abstract']}" + (f" ({escape_md(tag)})" if tag else ""), ""]

@@ -24,7 +24,7 @@ from generator.ingest import IngestReport, ingest_files
 from generator.pages import PageOptions, split_page
 from generator.papersurfer import ConfigConversion
 from generator.sample import load_sample
-from generator.site import build_site, serve_site
+from generator.site import SiteBuild, build_site, serve_site
 from generator.store import iter_pages, remove_files
 
 
@@ -52,15 +52,19 @@ def index(config: Config) -> IndexReport:
 @dataclass(frozen=True)
 class BuildReport:
     index: IndexReport
-    site_dir: Path
+    site: SiteBuild
     budget: SiteBudget
+
+    @property
+    def site_dir(self) -> Path:
+        return self.site.site_dir
 
 
 def build(config: Config, site_dir: Path | None = None) -> BuildReport:
     """Index, then ``mkdocs build --strict`` and the rest of the site; measure its bytes."""
     report = index(config)
-    out = build_site(config, site_dir)
-    return BuildReport(report, out, measure_site(out))
+    built = build_site(config, site_dir)
+    return BuildReport(report, built, measure_site(built.site_dir))
 
 
 def budget(site_dir: Path) -> SiteBudget:

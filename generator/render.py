@@ -19,6 +19,7 @@ A cold cache only costs time; entries no page uses any more are deleted after ea
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.metadata
 import json
@@ -328,7 +329,22 @@ def render_managed_pages(
         dest = site_dir / job.files.get_file_from_path(src_uri).dest_uri
         _place(job.cache.path(entry["key"]), dest)
     removed = job.cache.save(entries)
-    return RenderReport(len(entries), len(todo), len(entries) - len(todo), removed)
+    report = RenderReport(len(entries), len(todo), len(entries) - len(todo), removed)
+    write_atomic(job.cache.root / LAST_BUILD, json.dumps(dataclasses.asdict(report)) + "\n")
+    return report
+
+
+LAST_BUILD = "last-build.json"
+
+
+def last_render_report(root: Path) -> RenderReport | None:
+    """What the last build's hook rendered and reused (read by the build command: the hook
+    runs inside the ``mkdocs build`` process)."""
+    try:
+        data = json.loads((root / LAST_BUILD).read_text(encoding="utf-8"))
+        return RenderReport(**data)
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def _render_all(todo: list[tuple[str, str]]) -> list[tuple[int, str, str]]:

@@ -11,7 +11,9 @@ import functools
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from generator.config import Config
 from generator.errors import BuildError
 from generator.exports import read_papers, write_exports
 from generator.feeds import write_feeds
-from generator.search_index import build_search_index
+from generator.render import RenderReport, last_render_report
+from generator.search_index import SearchReport, build_search_index
 from generator.sitemap import write_sitemaps
 
 
@@ -64,9 +67,34 @@ def cache_dir(config: Config) -> Path:
     return config.site_src.parent / ".kb-cache"
 
 
-def build_site(config: Config, site_dir: Path | None = None, strict: bool = True) -> Path:
+@dataclass(frozen=True)
+class SiteBuild:
+    """What one build did, for the command line's report."""
+
+    site_dir: Path
+    mkdocs_s: float
+    pages: RenderReport | None
+    search: SearchReport
+    search_s: float
+    rest_s: float  # citations, feeds and sitemaps (while the search index is built)
+
+    def summary(self) -> str:
+        pages = (
+            f"{self.pages.rendered:,} of {self.pages.pages:,} generated pages rendered, "
+            f"the rest reused"
+            if self.pages
+            else "pages rendered by MkDocs"
+        )
+        shards = f"{self.search.indexed} of {self.search.shards} search shards indexed"
+        return (
+            f"mkdocs {self.mkdocs_s:.0f} s ({pages}); search {self.search_s:.0f} s ({shards}); "
+            f"citations, feeds, sitemaps {self.rest_s:.0f} s"
+        )
+
+
+def build_site(config: Config, site_dir: Path | None = None, strict: bool = True) -> SiteBuild:
     """``mkdocs build`` (strict by default), then the search index, the citation exports
-    and the Atom feeds; return the site folder.
+    and the Atom feeds.
 
     The search index (Pagefind, separate processes, one shard at a time) is built in a
     thread while this one writes the exports and feeds.
@@ -76,15 +104,25 @@ def build_site(config: Config, site_dir: Path | None = None, strict: bool = True
     cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(mk), "-d", str(out)]
     if strict:
         cmd.append("--strict")
+    t0 = time.monotonic()
     _run(cmd, config, "mkdocs build")
+    t1 = time.monotonic()
+    pages = last_render_report(cache_dir(config) / "render")
+
+    def index() -> tuple[SearchReport, float]:
+        start = time.monotonic()
+        report = build_search_index(out, cache_dir(config) / "search", _env(config))
+        return report, time.monotonic() - start
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        search = pool.submit(build_search_index, out, cache_dir(config) / "search", _env(config))
+        search = pool.submit(index)
         papers = read_papers(config.site_src)  # the pages' frontmatter, read once for both
         write_exports(papers, config, out)  # BibTeX, RIS, CSL-JSON beside the pages
         write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml
         write_sitemaps(out, config.site.url)  # every page, when the site's URL is known
-        search.result()
-    return out
+        rest = time.monotonic() - t1
+        search_report, search_s = search.result()
+    return SiteBuild(out, t1 - t0, pages, search_report, search_s, rest)
 
 
 def serve_site(site_dir: Path, address: str = "127.0.0.1:8000") -> int:

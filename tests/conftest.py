@@ -24,6 +24,8 @@ from generator import pipeline
 from generator.clock import NOW_ENV
 from generator.config import Config, load_config
 from generator.ingest import IngestReport
+from generator.search_index import SearchReport
+from generator.site import SiteBuild
 
 REPO = Path(__file__).resolve().parents[1]
 HOOK = REPO / "generator" / "mkdocs_hook.py"
@@ -82,8 +84,9 @@ def kb(make_kb: Callable[..., Config]) -> Config:
     return make_kb()
 
 
-def _no_mkdocs(config: Config, site_dir: Path | None = None, strict: bool = True) -> Path:
-    return site_dir or config.site_src.parent / "site"
+def _no_mkdocs(config: Config, site_dir: Path | None = None, strict: bool = True) -> SiteBuild:
+    out = site_dir or config.site_src.parent / "site"
+    return SiteBuild(out, 0.0, None, SearchReport(0, 0, 0, 0), 0.0, 0.0)
 
 
 @pytest.fixture(scope="session")

@@ -157,12 +157,12 @@ def test_landing_links_lead_to_pages_and_dark_mode_toggles(page, site_url: str) 
     page.wait_for_url("**/keywords/germline/")
     assert page.locator("h1").inner_text().strip().startswith("germline")
     # the list filter narrows the topic's papers in the browser
-    total = page.locator("article li[data-r]").count()
+    total = page.locator("article li[data-f]").count()
     page.select_option("select[data-kb-filter-key='relevance']", "high")
-    visible = page.locator("article li[data-r]:visible").count()
+    visible = page.locator("article li[data-f]:visible").count()
     assert 0 < visible < total
     # and a paper from the list opens
-    page.locator("article li[data-r]:visible a").first.click()
+    page.locator("article li[data-f]:visible a").first.click()
     page.wait_for_url("**/papers/*/")
     # the palette toggle switches light ↔ dark
     page.locator("form[data-md-component='palette'] label:visible").first.click()

@@ -173,23 +173,24 @@ def test_landing_charts_and_filters_render(sample_kb: Config, render_md) -> None
     items = re.findall(r"<li ([^>]*)>", topic_html)
     attrs = [dict(re.findall(r'(data-[a-z]+)="([^"]*)"', item)) for item in items]
     assert len(attrs) == 9
-    assert all(a["data-r"] in ("high", "medium", "low") for a in attrs)
-    assert all(a["data-y"] == "2025" for a in attrs)
+    fields = [a["data-f"].split(" ") for a in attrs]
+    assert all(f[0] in ("high", "medium", "low") for f in fields)
+    assert all(f[1] == "2025" for f in fields)
     # each item's types, by number in the page's legend
     pmids = re.findall(r'href="\.\./papers/(\d+)\.md"', topic_html)
     for item, pmid in zip(attrs, pmids, strict=True):
         meta = split_page((sample_kb.site_src / "papers" / f"{pmid}.md").read_text("utf-8"))[0]
-        named = [types[int(i)] for i in item["data-t"].split()]
+        named = [types[int(i)] for i in item["data-f"].split()[2:]]
         assert named == meta["publication_types"], pmid
 
 
-def test_mesh_pages_show_qualifiers_and_co_occurring_terms(kb: Config) -> None:
+def test_mesh_pages_show_co_occurring_terms_and_leave_qualifiers_to_the_paper(kb: Config) -> None:
     pipeline.ingest(kb, [FIXTURES / "full_article.xml"], clock=fixed_clock("2025-01-01"))
     write_index_pages(kb.site_src, kb)
     meta = split_page((kb.site_src / "papers" / "2001.md").read_text(encoding="utf-8"))[0]
     term = next(t for t, q in meta["mesh_qualifiers"].items() if q)
     page = body(kb, f"mesh/{slugify(term)}.md")
-    assert "qualifiers:" in page
+    assert "papers/2001.md" in page and "qualifiers:" not in page  # they are on the paper
     others = [m for m in meta["mesh"] if m != term]
     co = page.split("**Most frequent together with**:", 1)[1].splitlines()[0]
     for other in others[:3]:

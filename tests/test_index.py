@@ -252,7 +252,6 @@ def test_pagination_splits_long_lists_and_every_link_resolves(sample_kb: Config,
     assert not (src / "keywords" / "cancer" / "part-4.md").exists()
     assert (src / "papers" / "index" / "part-14.md").is_file()  # 30 papers: 14 parts + 2
     assert not (src / "papers" / "index" / "part-15.md").exists()
-    assert (src / "mesh" / "neoplasms" / "part-3.md").is_file()  # 8 papers
     assert resolve_links(src) == []
 
     # every paper of the topic is listed exactly once over its pages, newest first
@@ -277,6 +276,26 @@ def test_pagination_splits_long_lists_and_every_link_resolves(sample_kb: Config,
     assert '[← Newer papers](../cancer.md){: rel="prev" }' in newest_part
     oldest = cancer[3].read_text(encoding="utf-8")
     assert "Older papers →" not in oldest
+
+
+def test_a_mesh_page_lists_every_major_paper_and_the_newest_others(kb: Config, monkeypatch):
+    monkeypatch.setattr(generator.index, "PAGE_SIZE", 2)
+    monkeypatch.setattr(generator.index, "MESH_OTHERS_MAX", 3)
+    entries = [entry(i, mesh=("Exosomes",), mesh_major=("Exosomes",)) for i in range(1, 6)]
+    entries += [entry(i, mesh=("Exosomes",)) for i in range(6, 13)]
+    pages = render_index_pages(entries, kb)
+    base = body_of(pages["mesh/exosomes.md"])
+    parts = sorted(p for p in pages if p.startswith("mesh/exosomes/part-"))
+    assert parts == ["mesh/exosomes/part-1.md"]  # 5 major: 2 in part 1, 3 on the page
+    assert "Listed: the 5 papers with it as a major topic" in base
+    assert "newest 3 of the 7 papers" in base
+    listed_major = linked_pmids(base.split("## Papers")[0]) + linked_pmids(
+        body_of(pages["mesh/exosomes/part-1.md"])
+    )
+    assert sorted(map(int, listed_major)) == [1, 2, 3, 4, 5]
+    others = linked_pmids(base.split("## Papers")[1])
+    assert len(others) == 3  # the newest three of the seven
+    assert not any(f"papers/{pmid}.md" in p for p in parts for pmid in others)
 
 
 def test_new_papers_leave_the_archive_parts_of_a_list_untouched(sample_kb: Config, monkeypatch):

@@ -246,13 +246,28 @@ def test_unlabelled_abstract_starting_like_a_list_stays_a_paragraph(render_md):
     assert "1. First, - second." in parsed.text
 
 
-def test_summary_uses_the_conclusion(render_md):
-    _, body = split_page(render(full_paper()))
+def test_summary_uses_the_conclusion_marked_in_the_abstract(render_md):
+    meta, body = split_page(render(full_paper()))
+    assert meta["description"] == "Exosomes predict relapse | p<0.05."
     summary = body.split("## Summary\n", 1)[1].split("\n## ", 1)[0]
     text = parse_html(render_md(summary)).text
-    assert "Exosomes predict relapse | p<0.05." in text
-    assert "Extracted from the abstract (not machine-written)." in text
     assert "Study type: review" in text
+    assert "key sentences" in text and "marked" in text
+    assert "Exosomes predict relapse" not in text  # not said twice
+    abstract = render_md(body.split("## Abstract\n", 1)[1].split("\n## ", 1)[0])
+    assert "<mark>Exosomes predict relapse &#124; p&lt;0.05.</mark>" in abstract or (
+        "<mark>Exosomes predict relapse | p&lt;0.05.</mark>" in abstract
+    )
+
+
+def test_a_summary_sentence_cut_short_is_shown_not_marked(render_md):
+    long = "Exosomes " + "and vesicles " * 60 + "matter."
+    p = full_paper(abstract=(AbstractSection(long + " Short."),))
+    meta, body = split_page(render(p))
+    assert meta["description"].endswith("…")
+    assert "<mark>" not in body
+    summary = body.split("## Summary\n", 1)[1].split("\n## ", 1)[0]
+    assert "Extracted from the abstract (not machine-written)." in summary
 
 
 @pytest.mark.parametrize(
@@ -283,8 +298,11 @@ def test_sample_pages_say_the_abstract_is_not_included():
     meta, body = split_page(render(p, abstract_omitted=True, sample=True))
     assert meta["abstract_omitted"] is True
     assert meta["sample"] is True
-    sentence = "The abstract is not included in the offline sample; read it on PubMed (link below)."
-    assert body.count(sentence) == 2  # in the summary and in the abstract section
+    sentence = (
+        "The abstract is not included in the offline sample; "
+        "read it on PubMed (the PMID link above)."
+    )
+    assert body.count(sentence) == 1  # in the abstract section, not again in the summary
     real_meta, real_body = split_page(render(p))
     assert real_meta["abstract_omitted"] is False
     assert "No summary: this record has no abstract." in real_body

@@ -1,7 +1,8 @@
 /* pubmed-kb list filters: narrow a topic, MeSH, facet or all-papers list by relevance,
  * publication type and year, in the browser (no server). A <div data-kb-filter> marks the
  * list and names the page's publication types (data-kb-types, joined by "|"); each item
- * carries data-r (relevance), data-y (year) and data-t (the numbers of its types there). */
+ * carries data-f: its relevance, its year ("-" for none) and the numbers of its types
+ * there, separated by spaces. */
 (function () {
   "use strict";
   var WORDS = {
@@ -38,18 +39,19 @@
     var mark = document.querySelector("[data-kb-filter]");
     if (!mark || mark.dataset.kbReady) return;
     mark.dataset.kbReady = "1";
-    var items = Array.prototype.slice.call(document.querySelectorAll("article li[data-r]"));
+    var items = Array.prototype.slice.call(document.querySelectorAll("article li[data-f]"));
     if (items.length < 2) return;
     var w = words();
     var legend = (mark.dataset.kbTypes || "").split("|");
     var rel = [], types = [], years = [];
     items.forEach(function (li) {
-      var r = li.dataset.r, y = li.dataset.y;
+      var f = li.dataset.f.split(" ");
+      var r = f[0], y = f[1] === "-" ? "" : f[1];
+      li.kbR = r;
+      li.kbY = y;
       if (r && rel.indexOf(r) < 0) rel.push(r);
       if (y && years.indexOf(y) < 0) years.push(y);
-      li.kbTypes = (li.dataset.t || "").split(" ").filter(Boolean).map(function (i) {
-        return legend[+i];
-      });
+      li.kbTypes = f.slice(2).map(function (i) { return legend[+i]; });
       li.kbTypes.forEach(function (t) { if (t && types.indexOf(t) < 0) types.push(t); });
     });
     var order = ["high", "medium", "low"];
@@ -68,8 +70,8 @@
       mark.querySelectorAll("select").forEach(function (s) { want[s.dataset.kbFilterKey] = s.value; });
       var shown = 0;
       items.forEach(function (li) {
-        var ok = (!want.relevance || li.dataset.r === want.relevance) &&
-          (!want.year || li.dataset.y === want.year) &&
+        var ok = (!want.relevance || li.kbR === want.relevance) &&
+          (!want.year || li.kbY === want.year) &&
           (!want.types || li.kbTypes.indexOf(want.types) >= 0);
         li.hidden = !ok;
         if (ok) shown += 1;
