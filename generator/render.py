@@ -189,12 +189,12 @@ class RenderCache:
             cache.index = pages if isinstance(pages, dict) else {}
         return cache
 
-    def path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.html"
+    def path(self, key: str) -> str:
+        return os.path.join(self._root, key[:2], key + ".html")
 
-    def has(self, src_uri: str, key: str) -> bool:
-        entry = self.index.get(src_uri)
-        return isinstance(entry, dict) and entry.get("key") == key and self.path(key).is_file()
+    @property
+    def _root(self) -> str:
+        return str(self.root)
 
     def save(self, pages: dict[str, dict[str, Any]]) -> int:
         """Record this build's pages and delete every cached page no page uses; return how
@@ -204,15 +204,17 @@ class RenderCache:
             self.root / "index.json",
             json.dumps({"schema": RENDER_SCHEMA, "pages": self.index}, separators=(",", ":")),
         )
-        keep = {e["key"] for e in self.index.values()}
+        keep = {e["key"] + ".html" for e in self.index.values()}
         removed = 0
-        for sub in self.root.iterdir() if self.root.is_dir() else ():
-            if not sub.is_dir():
-                continue
-            for f in sub.iterdir():
-                if f.suffix == ".html" and f.stem not in keep:
-                    f.unlink()
-                    removed += 1
+        with os.scandir(self.root) as subs:
+            for sub in subs:
+                if not sub.is_dir():
+                    continue
+                with os.scandir(sub.path) as files:
+                    for f in files:
+                        if f.name.endswith(".html") and f.name not in keep:
+                            os.unlink(f.path)
+                            removed += 1
         return removed
 
 
@@ -281,7 +283,7 @@ def _render_chunk(items: Sequence[tuple[str, str]]) -> list[tuple[int, str, str]
     try:
         for src_uri, key in items:
             html = render_page(job, src_uri)
-            write_atomic(job.cache.path(key), html)
+            write_atomic(Path(job.cache.path(key)), html)
     finally:
         mk.removeHandler(collector)
     return collector.messages
@@ -304,19 +306,30 @@ def _workers(n: int) -> int:
 def render_managed_pages(
     job: RenderJob, src_uris: Iterable[str], fingerprint: str, site_dir: Path
 ) -> RenderReport:
-    """Render (or reuse) every managed page, then put each in ``site_dir``."""
+    """Render (or reuse) every managed page, then put each in ``site_dir``.
+
+    A page is reused when the cache holds its key and every page its source links to is
+    still in the site (a reused page must never point at a page that is gone). At 50,000
+    papers this runs over 70,000 pages every build, so it stays with plain strings.
+    """
     global _JOB
+    by_uri = {f.src_uri: f for f in job.files}
     entries: dict[str, dict[str, Any]] = {}
     todo: list[tuple[str, str]] = []
     for src_uri in sorted(src_uris):
-        file = job.files.get_file_from_path(src_uri)
-        source = Path(file.abs_src_path).read_bytes()
+        file = by_uri[src_uri]
+        with open(file.abs_src_path, "rb") as fh:
+            source = fh.read()
         key = page_key(fingerprint, src_uri, source)
-        links = linked_pages(src_uri, source.decode("utf-8", "replace"))
+        cached = job.cache.index.get(src_uri)
+        if isinstance(cached, dict) and cached.get("key") == key:
+            links = cached.get("links") or []
+            reuse = all(p in by_uri for p in links) and os.path.isfile(job.cache.path(key))
+        else:
+            links = linked_pages(src_uri, source.decode("utf-8", "replace"))
+            reuse = False
         entries[src_uri] = {"key": key, "links": links}
-        if not job.cache.has(src_uri, key) or any(
-            job.files.get_file_from_path(p) is None for p in links
-        ):
+        if not reuse:
             todo.append((src_uri, key))
     _JOB = job
     try:
@@ -325,8 +338,14 @@ def render_managed_pages(
         _JOB = None
     for level, name, message in warnings:
         logging.getLogger(name).log(level, message)
+    made: set[str] = set()
+    site = str(site_dir)
     for src_uri, entry in entries.items():
-        dest = site_dir / job.files.get_file_from_path(src_uri).dest_uri
+        dest = os.path.join(site, by_uri[src_uri].dest_uri)
+        folder = os.path.dirname(dest)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
         _place(job.cache.path(entry["key"]), dest)
     removed = job.cache.save(entries)
     report = RenderReport(len(entries), len(todo), len(entries) - len(todo), removed)
@@ -357,10 +376,9 @@ def _render_all(todo: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
     return [w for r in results for w in r]
 
 
-def _place(cached: Path, dest: Path) -> None:
-    """Put a cached page at ``dest`` in the site: a hard link (no bytes copied) where the
-    file system allows it, else a copy."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+def _place(cached: str, dest: str) -> None:
+    """Put a cached page at ``dest`` in the site (its folder exists): a hard link (no bytes
+    copied) where the file system allows it, else a copy."""
     try:
         os.link(cached, dest)
     except OSError:
