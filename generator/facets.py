@@ -34,9 +34,7 @@ def _group_page(
     items = [(e, "") for e in papers]  # callers pass newest-first groups
     head = [f"{len(papers)} {lab['papers_count']}", ""]
     extra = {"kb_list": f"{folder}-{slug}"}
-    return paginate(
-        f"{folder}/{slug}", title, head, [(None, items)], lab, size, extra=extra, filterable=True
-    )
+    return paginate(f"{folder}/{slug}", title, head, [(None, items)], lab, size, extra=extra)
 
 
 def _type_order(types: dict[str, list[Entry]]) -> list[str]:

@@ -120,8 +120,6 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
                 lab,
                 PAGE_SIZE,
                 extra={"kb_kind": "topic", "kb_slug": slug, "kb_list": slug},
-                filterable=True,
-                show_relevance=False,  # the sections say it
             )
         )
     pages["keywords/index.md"] = page(lab["topics"], index)
@@ -193,7 +191,6 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
                     "kb_papers": len(papers),
                     "kb_list": slug,
                 },
-                filterable=True,
             )
         )
     # The index page names the letters and the most frequent terms; each letter's terms are
@@ -228,9 +225,7 @@ def render_papers_index(entries: Sequence[Entry], config: Config) -> dict[str, s
     # papers/index.md paginates into papers/index/part-N.md, one folder deeper.
     items = [(e, "") for e in newest_first(entries)]
     head = [f"{len(entries)} {lab['papers_count']}", ""]
-    return paginate(
-        "papers/index", lab["all_papers"], head, [(None, items)], lab, PAGE_SIZE, filterable=True
-    )
+    return paginate("papers/index", lab["all_papers"], head, [(None, items)], lab, PAGE_SIZE)
 
 
 def _inline_svg(svg: str | None) -> list[str]:

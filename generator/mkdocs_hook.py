@@ -19,12 +19,14 @@ from typing import Any
 
 from generator.config import load_config
 from generator.i18n import labels
+from generator.links import resolve_raw_links
 from generator.render import (
     RenderCache,
     RenderJob,
     code_fingerprint,
     config_fingerprint,
     is_managed,
+    page_urls,
     render_managed_pages,
 )
 from generator.slug import heading_id
@@ -41,6 +43,7 @@ class _Build:
     nav: Any = None
     env: Any = None
     files: Any = None
+    urls: dict[str, str] | None = None
 
 
 class _QuietExcludedLinks(logging.Filter):
@@ -111,6 +114,13 @@ def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
     return markdown
 
 
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """Links written as HTML (the long lists) point at source paths: make them URLs."""
+    if _Build.urls is None:
+        _Build.urls = page_urls(files)
+    return resolve_raw_links(html, page.file.src_uri, page.file.url, _Build.urls)
+
+
 def on_files(files: Any, config: Any) -> Any:
     """Take the managed pages out of MkDocs' page loop: the hook renders them (links to
     them still resolve, to their URLs, and are still checked)."""
@@ -123,6 +133,7 @@ def on_files(files: Any, config: Any) -> Any:
             managed.append(file.src_uri)
     _Build.managed = managed
     _Build.files = files
+    _Build.urls = None
     return files
 
 

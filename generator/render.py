@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.links import resolve_raw_links
 from generator.store import write_atomic
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,10 @@ NAV_PAGES = frozenset(f"{d}/index.md" for d in GENERATED_DIRS)
 LEAN_TEMPLATE = "kb-lean.html"
 RENDER_SCHEMA = 1  # bump when the cache layout or what a key covers changes
 PACKAGE_DIR = Path(__file__).resolve().parent
-_MD_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:)([^)\s#:]+\.md)(?:#[^)\s]*)?\)")
+# [text](x.md) in Markdown, href="x.md" in the HTML the long lists are written in
+_MD_LINK = re.compile(
+    r'(?:\]\(|href=")(?![a-zA-Z][a-zA-Z0-9+.-]*:)([^)"\s#:]+\.md)(?:#[^)"\s]*)?[)"]'
+)
 # Text whose white space is content: left exactly as it is.
 _VERBATIM = re.compile(r"(<(pre|textarea|script)\b.*?</\2\s*>)", re.S | re.I)
 _INDENTED_LINES = re.compile(r"\n[ \t\n]+")
@@ -232,11 +236,19 @@ class RenderJob:
     cache: RenderCache
     escape_meta: Any  # callable(page) -> None, the hook's escaping of title/description
     doc_pages: list[Any] = field(default_factory=list)  # the template's ``pages``
+    urls: dict[str, str] = field(default_factory=dict)  # source path → URL, every page
 
     def __post_init__(self) -> None:
         # get_context() would otherwise list the documentation pages once per page: O(N²)
         if not self.doc_pages:
             self.doc_pages = list(self.files.documentation_pages())
+        if not self.urls:
+            self.urls = page_urls(self.files)
+
+
+def page_urls(files: Any) -> dict[str, str]:
+    """Every documentation page's URL by its source path (for ``generator.links``)."""
+    return {f.src_uri: f.url for f in files if f.src_uri.endswith(".md")}
 
 
 _JOB: RenderJob | None = None  # set before the workers fork; they inherit it
@@ -265,6 +277,7 @@ def render_page(job: RenderJob, src_uri: str) -> str:
         page.read_source(job.config)
         job.escape_meta(page)
         page.render(job.config, job.files)
+        page.content = resolve_raw_links(page.content, src_uri, file.url, job.urls)
         context = get_context(job.nav, job.doc_pages, job.config, page)
         template = job.env.get_template(page.meta.get("template", LEAN_TEMPLATE))
         html = compact_html(template.render(context))

@@ -209,11 +209,15 @@ def parse_html(source: str) -> Html:
 
 
 MD_LINK = re.compile(r"\]\(([^)\s]+)\)")
+HTML_LINK = re.compile(r'href="([^"]+)"')
 
 
 def md_links(text: str) -> list[str]:
-    """The targets of inline Markdown links in ``text``."""
-    return [html.unescape(m) for m in MD_LINK.findall(text)]
+    """The targets of the links in generated Markdown: inline Markdown links and the
+    ``href``s of the lists written as HTML, in order."""
+    found = [(m.start(), m.group(1)) for m in MD_LINK.finditer(text)]
+    found += [(m.start(), m.group(1)) for m in HTML_LINK.finditer(text)]
+    return [html.unescape(link) for _, link in sorted(found)]
 
 
 # --- opt-in tests against the real NCBI servers ---------------------------------------

@@ -36,7 +36,7 @@ def body_of(page: str) -> str:
 
 
 def linked_pmids(text: str) -> list[str]:
-    return re.findall(r"papers/(\d+)\.md\)", text)
+    return re.findall(r"papers/(\d+)\.md[)\"]", text)
 
 
 def test_topic_pages_group_high_medium_low_newest_first(kb: Config):
@@ -155,8 +155,9 @@ def test_mesh_page_lists_major_topic_papers_first(kb: Config):
 def test_retracted_papers_are_flagged_in_lists(kb: Config):
     pages = render_index_pages([entry(1, retracted=True), entry(2)], kb)
     lines = [line for line in body_of(pages["papers/index.md"]).splitlines() if "papers/" in line]
-    assert lines[1].startswith("- **⚠ Retracted publication** · [Paper 1](")
-    assert lines[0].startswith("- [Paper 2](")
+    assert lines[1].startswith('<li data-f="low 2025"><strong>⚠ Retracted publication</strong> · ')
+    assert lines[1].endswith('<a href="../papers/1.md">Paper 1</a> · 2025</li>')
+    assert lines[0] == '<li data-f="low 2025"><a href="../papers/2.md">Paper 2</a> · 2025</li>'
 
 
 def test_hostile_titles_and_terms_in_lists_stay_literal(kb: Config, render_md):
@@ -235,6 +236,8 @@ def resolve_links(site_src: Path) -> list[tuple[str, str]]:
                 if anchor not in headings:
                     broken.append((rel, link))
                 continue
+            if not target.endswith(".md"):
+                continue  # feed.xml and the like are written at build time, not pages
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
             if resolved.startswith("..") or not (site_src / resolved).is_file():
                 broken.append((rel, link))
