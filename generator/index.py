@@ -360,7 +360,7 @@ def write_index_pages(site_src: Path, config: Config) -> IndexReport:
     for folder in sorted({(site_src / rel).parent for rel in pages}):
         remove_temp_files(folder)  # what a killed run left half-written
     for rel, text in pages.items():
-        if write_if_changed(site_src / rel, text):
+        if write_if_changed(site_src / rel, text, durable=False):  # derived: no fsync
             report.written.append(rel)
         else:
             report.unchanged += 1

@@ -62,11 +62,16 @@ class Entry:
         journal = f"*{escape_md(name)}*" if name else ""
         return escape_md(self.title), journal
 
-    @property
+    @cached_property
+    def html_title(self) -> str:
+        """The title, escaped for HTML, closing its link, with the year after it."""
+        return f"{escape_html(self.title)}</a>" + (f" · {self.year}" if self.year else "")
+
+    @cached_property
     def concern(self) -> bool:
         return any(t in CONCERN_TYPES for t in self.correction_types)
 
-    @property
+    @cached_property
     def erratum(self) -> bool:
         return any(t in ERRATUM_TYPES for t in self.correction_types)
 
@@ -164,13 +169,12 @@ def item_html(e: Entry, prefix: str, lab: dict[str, str], legend: dict[str, int]
         badge = f"<strong>⚠ {escape_html(lab['retracted_title'])}</strong> · "
     elif e.concern:
         badge = f"<strong>⚠ {escape_html(lab['concern_badge'])}</strong> · "
-    year = f" · {e.year}" if e.year else ""
     extra = f" · {escape_html(note)}" if note else ""
-    types = " ".join(str(legend[t]) for t in e.publication_types)
-    data = f"{e.relevance} {e.year or '-'}" + (f" {types}" if types else "")
+    types = " ".join([str(legend[t]) for t in e.publication_types])
+    data = f"{e.relevance} {e.year or '-'} {types}" if types else f"{e.relevance} {e.year or '-'}"
     return (
         f'<li data-f="{data}">{badge}<a href="{prefix}papers/{e.pmid}.md">'
-        f"{escape_html(e.title)}</a>{year}{extra}</li>"
+        f"{e.html_title}{extra}</li>"
     )
 
 

@@ -366,6 +366,16 @@ def render_managed_pages(
     return report
 
 
+def paper_render_keys(root: Path) -> dict[int, str]:
+    """The render key of every paper page of the last build, by PMID (the search index
+    names pages by them)."""
+    keys = {}
+    for src_uri, entry in RenderCache.open(root).index.items():
+        if is_paper(src_uri) and isinstance(entry, dict) and entry.get("key"):
+            keys[int(src_uri[7:-3])] = entry["key"]
+    return keys
+
+
 LAST_BUILD = "last-build.json"
 
 

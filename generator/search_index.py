@@ -30,7 +30,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,11 +109,20 @@ def pagefind_version() -> str:
         return "?"
 
 
-def shard_key(shard: Shard, pages: dict[int, Path]) -> str:
+def shard_key(
+    shard: Shard, pages: dict[int, Path], page_keys: Mapping[int, str] | None = None
+) -> str:
+    """What a shard's index is made from: Pagefind's version and arguments, and each page.
+    A page is named by the hook's render key where there is one (its HTML is a function of
+    it: no need to read 50,000 pages again), else by a hash of its HTML."""
     h = hashlib.sha256(f"pagefind {pagefind_version()} {EXTRA_ARGS}\0".encode())
     for pmid in shard.pmids:
         h.update(f"{pmid}\0".encode())
-        h.update(hashlib.sha256(pages[pmid].read_bytes()).digest())
+        known = (page_keys or {}).get(pmid)
+        if known:
+            h.update(b"render:" + known.encode())
+        else:
+            h.update(hashlib.sha256(pages[pmid].read_bytes()).digest())
     return h.hexdigest()
 
 
@@ -182,10 +191,14 @@ class SearchReport:
 
 
 def build_search_index(
-    site_dir: Path, cache_dir: Path, env: dict[str, str] | None = None
+    site_dir: Path,
+    cache_dir: Path,
+    env: dict[str, str] | None = None,
+    page_keys: Mapping[int, str] | None = None,
 ) -> SearchReport:
     """Index every paper page of ``site_dir`` into ``site_dir/pagefind/``, shard by shard,
-    reusing the shards in ``cache_dir`` whose pages did not change."""
+    reusing the shards in ``cache_dir`` whose pages did not change (``page_keys``: the
+    render key of each paper page, by PMID, when the hook rendered it)."""
     env = env or dict(os.environ)
     pages = paper_pages(site_dir)
     shards = plan_shards(list(pages), SHARD_MAX)
@@ -195,7 +208,7 @@ def build_search_index(
     keys = []
     indexed = 0
     for shard in shards:  # one Pagefind process at a time: memory is one shard's
-        key = shard_key(shard, pages)
+        key = shard_key(shard, pages, page_keys)
         keys.append(key)
         cached = cache_dir / key
         if not (cached / "pagefind-entry.json").is_file():

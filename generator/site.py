@@ -21,7 +21,7 @@ from generator.config import Config
 from generator.errors import BuildError
 from generator.exports import read_papers, write_exports
 from generator.feeds import write_feeds
-from generator.render import RenderReport, last_render_report
+from generator.render import RenderReport, last_render_report, paper_render_keys
 from generator.search_index import SearchReport, build_search_index
 from generator.sitemap import write_sitemaps
 
@@ -109,9 +109,11 @@ def build_site(config: Config, site_dir: Path | None = None, strict: bool = True
     t1 = time.monotonic()
     pages = last_render_report(cache_dir(config) / "render")
 
+    keys = paper_render_keys(cache_dir(config) / "render")
+
     def index() -> tuple[SearchReport, float]:
         start = time.monotonic()
-        report = build_search_index(out, cache_dir(config) / "search", _env(config))
+        report = build_search_index(out, cache_dir(config) / "search", _env(config), keys)
         return report, time.monotonic() - start
 
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -22,13 +22,15 @@ _FILE_MODE = 0o666 & ~_umask()
 TEMP_SUFFIX = ".tmp"  # with a leading dot: ".<name>.<random>.tmp"
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, durable: bool = True) -> None:
     """Write ``text`` (UTF-8, ``\\n`` newlines) to ``path`` atomically.
 
     The bytes go to a temporary file in the same folder, are flushed to disk (``fsync``),
     and only then replace ``path`` in one rename: a reader, a crash or a full disk leaves
     either the old file or the new one, never a part of either. On any failure the
-    temporary file is removed and the error raised.
+    temporary file is removed and the error raised. ``durable=False`` skips the flush, for
+    files every build derives again (a crash leaves them old or new all the same; a power
+    cut may lose the newest, which the next build writes again).
     """
     data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,7 +43,8 @@ def write_atomic(path: Path, text: str) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
         os.close(fd)
         closed = True
         os.replace(tmp, path)
@@ -60,11 +63,11 @@ def read_text(path: Path) -> str | None:
         return None
 
 
-def write_if_changed(path: Path, text: str) -> bool:
+def write_if_changed(path: Path, text: str, durable: bool = True) -> bool:
     """Write only when the content differs; return whether it wrote."""
     if read_text(path) == text:
         return False
-    write_atomic(path, text)
+    write_atomic(path, text, durable)
     return True
 
 

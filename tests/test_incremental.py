@@ -146,8 +146,9 @@ def _build_in_process(config: Config, site: Path) -> None:
         mp.setenv("KB_CONFIG", str(config.path))
         mk = load_mkdocs(str(config.path.parent / "mkdocs.yml"), site_dir=str(site), strict=True)
         build(mk)
-    cache = config.site_src.parent / ".kb-cache" / "search"
-    search_index.build_search_index(site, cache)
+    cache = config.site_src.parent / ".kb-cache"
+    keys = render.paper_render_keys(cache / "render")
+    search_index.build_search_index(site, cache / "search", page_keys=keys)
 
 
 def test_a_warm_build_renders_only_what_changed_and_equals_a_cold_build(
