@@ -11,7 +11,8 @@ until the page's ``load`` event, then per query until the network has been quiet
 A gzip estimate (what a server that compresses, such as GitHub Pages, would send) is given
 beside the raw bytes.
 
-The search UI is detected: Pagefind's default UI (input ``.pagefind-ui__search-input``, results
+The search UI is detected: pubmed-kb's dialog (``#kb-search-input``, ``.kb-search__result``),
+Pagefind's default UI (input ``.pagefind-ui__search-input``, results
 ``.pagefind-ui__result``) or Material's built-in search (``.md-search__input``,
 ``.md-search-result__item``); ``--input-selector`` / ``--result-selector`` override both.
 Queries come from ``--query`` (repeatable, ``kind=text`` or just ``text``) or a JSON object
@@ -46,7 +47,8 @@ CHROMIUM_ARGS = [
 ]
 PAGEFIND = (".pagefind-ui__search-input", ".pagefind-ui__result")
 MATERIAL = (".md-search__input", ".md-search-result__item")
-OPENER = "[data-kb-search-open]"  # pubmed-kb's header button: Pagefind's UI in a dialog
+OPENER = "[data-kb-search-open]"  # pubmed-kb's header button: its dialog on Pagefind's API
+KB_DIALOG = ("#kb-search-input", ".kb-search__result")
 DEFAULT_QUERIES = {
     "abstract word": "metastasis",
     "MeSH term": "Exosomes",
@@ -61,6 +63,8 @@ _ANSWERED_JS = """([res, query]) => {
   const pf = document.querySelector(".pagefind-ui__message");
   if (pf && /^no results/i.test(pf.textContent.trim()) && pf.textContent.includes(query))
     return true;
+  const kb = document.querySelector("#kb-search-status");
+  if (kb && /^no results/i.test(kb.textContent.trim())) return true;
   const md = document.querySelector(".md-search-result__meta");
   return !!(md && /^no matching/i.test(md.textContent.trim()));
 }"""
@@ -200,7 +204,7 @@ def detect_ui(page: Any, timeout_ms: float) -> UI:
     if page.locator(PAGEFIND[0]).count():
         return UI("pagefind", *PAGEFIND)
     if page.locator(OPENER).count():
-        return UI("pagefind (dialog)", *PAGEFIND, opener=OPENER)
+        return UI("pagefind (pubmed-kb dialog)", *KB_DIALOG, opener=OPENER)
     return UI("material (lunr)", *MATERIAL)
 
 
@@ -259,7 +263,7 @@ def run_query(
             hit = query.casefold() in " ".join(text.split()).casefold()
         else:
             at = None  # answered, but with nothing to show
-        for sel in (".pagefind-ui__message", ".md-search-result__meta"):
+        for sel in ("#kb-search-status", ".pagefind-ui__message", ".md-search-result__meta"):
             loc = page.locator(sel)
             if loc.count():
                 message = " ".join(loc.first.inner_text().split())

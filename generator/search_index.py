@@ -36,19 +36,17 @@ from pathlib import Path
 
 from generator.errors import BuildError
 
-SHARD_MAX = 5000
+SHARD_MAX = 8000  # a shard of lean pages: ~1 GB of Pagefind memory; 8 shards at 50,000
 PMID_SPACE = 1 << 27  # PMIDs are below 134 million for decades to come
 SEARCH_DIR = "pagefind"
 SHARDS_FILE = "shards.json"
-# Files of a Pagefind run the browser loads once for the whole site, from SEARCH_DIR.
-UI_FILES = (
-    "pagefind.js",
-    "pagefind-worker.js",
+# Files of a Pagefind run the browser loads once for the whole site, from SEARCH_DIR: the
+# search API and its worker (assets/kb/search.js is the interface), and the highlighter.
+UI_FILES = ("pagefind.js", "pagefind-worker.js", "pagefind-highlight.js")
+# Pagefind's own interfaces, which the site does not use.
+SKIPPED_FILES = (
     "pagefind-ui.js",
     "pagefind-ui.css",
-    "pagefind-highlight.js",
-)
-SKIPPED_FILES = (
     "pagefind-component-ui.js",
     "pagefind-component-ui.css",
     "pagefind-modular-ui.js",

@@ -102,9 +102,9 @@ def page(browser):
 def search(page, url: str, query: str) -> list[str]:
     page.goto(url)
     page.keyboard.press("/")
-    page.fill("#kb-search-ui input", query)
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
-    return page.locator(".pagefind-ui__result-link").all_inner_texts()
+    page.fill("#kb-search-input", query)
+    page.wait_for_selector(".kb-search__title", timeout=15_000)
+    return page.locator(".kb-search__title").all_inner_texts()
 
 
 def test_a_word_only_in_one_abstract_finds_that_paper(page, site_url: str) -> None:
@@ -120,7 +120,7 @@ def test_a_korean_word_finds_its_paper(page, site_url: str) -> None:
 
 def test_a_result_opens_the_paper_page_with_the_hit_highlighted(page, site_url: str) -> None:
     search(page, site_url, UNIQUE_WORD)
-    page.locator(".pagefind-ui__result-link").first.click()
+    page.locator(".kb-search__title").first.click()
     page.wait_for_url("**/papers/39000001/**")
     assert "A trial of an unusual antibiotic" in page.locator("h1").inner_text()
     page.wait_for_selector("mark", timeout=10_000)
@@ -134,10 +134,68 @@ def test_search_downloads_nothing_until_opened_and_escape_closes(page, site_url:
     page.goto(site_url + "papers/40629355/")
     assert not [u for u in fetched if "/pagefind/" in u]
     page.keyboard.press("Control+k")
-    page.wait_for_selector("#kb-search-ui input")
+    page.wait_for_selector("#kb-search-input")
     assert [u for u in fetched if "/pagefind/" in u]
     page.keyboard.press("Escape")
     assert page.locator("#kb-search-dialog").is_hidden()
+    assert page.errors == []
+
+
+def test_the_search_dialog_is_modal_and_gives_focus_back(page, site_url: str) -> None:
+    page.goto(site_url + "papers/40629355/")
+    opener = page.locator(".kb-search__trigger")
+    assert opener.get_attribute("aria-expanded") == "false"
+    opener.click()
+    page.wait_for_selector("#kb-search-input:focus")
+    assert opener.get_attribute("aria-expanded") == "true"
+    dialog = page.locator("#kb-search-dialog")
+    assert dialog.get_attribute("aria-modal") == "true"
+    label = page.locator("label[for='kb-search-input']").inner_text()
+    assert label == "Search the papers"  # a real label, not only a placeholder
+    page.fill("#kb-search-input", "exosomes")
+    page.wait_for_selector(".kb-search__title", timeout=15_000)
+    for _ in range(40):  # Tab never leaves the open dialog
+        page.keyboard.press("Tab")
+        inside = page.evaluate(
+            "document.getElementById('kb-search-dialog').contains(document.activeElement)"
+        )
+        assert inside
+    for _ in range(5):
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate(
+            "document.getElementById('kb-search-dialog').contains(document.activeElement)"
+        )
+    page.keyboard.press("Escape")
+    assert dialog.is_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('kb-search__trigger')")
+    assert opener.get_attribute("aria-expanded") == "false"
+    assert page.errors == []
+
+
+def test_filters_load_only_when_opened_and_narrow_the_results(page, site_url: str) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(site_url)
+    page.keyboard.press("/")
+    page.fill("#kb-search-input", "exosomes")
+    page.wait_for_selector(".kb-search__title", timeout=15_000)
+    page.wait_for_load_state("networkidle")
+    assert not [u for u in fetched if "/filter/" in u]  # a search loads no filter data
+    everything = page.locator("#kb-search-status").inner_text()
+    page.locator(".kb-search__filters summary").click()
+    page.wait_for_selector("select[data-kb-filter='topic'] option >> nth=1", state="attached")
+    assert [u for u in fetched if "/filter/" in u]
+    options = page.locator("select[data-kb-filter='relevance'] option").all_inner_texts()
+    high = next(o for o in options if o.startswith("high"))
+    page.select_option("select[data-kb-filter='relevance']", high.split(" (")[0])
+    page.wait_for_function(
+        "([before]) => document.getElementById('kb-search-status').textContent !== before",
+        arg=[everything],
+    )
+    narrowed = page.locator("#kb-search-status").inner_text()
+    n_all = int(everything.split()[0]) if everything[0].isdigit() else 1
+    n_high = int(narrowed.split()[0]) if narrowed[0].isdigit() else (0 if "No" in narrowed else 1)
+    assert n_high < n_all
     assert page.errors == []
 
 
@@ -190,11 +248,11 @@ def test_search_works_on_a_phone_sized_screen(browser, site_url: str) -> None:
     page.goto(site_url)
     assert page.locator(".kb-search__trigger").is_hidden()  # the wide box gives way...
     page.locator("button.kb-search__icon").click()  # ...to the header's search icon
-    page.fill("#kb-search-ui input", UNIQUE_WORD)
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+    page.fill("#kb-search-input", UNIQUE_WORD)
+    page.wait_for_selector(".kb-search__title", timeout=15_000)
     box = page.locator(".kb-search__panel").bounding_box()
     assert box is not None and box["width"] >= 380  # the dialog fills the screen
-    assert page.locator(".pagefind-ui__result-link").all_inner_texts() == [
+    assert page.locator(".kb-search__title").all_inner_texts() == [
         "A trial of an unusual antibiotic in tumour cells."
     ]
     assert errors == []
