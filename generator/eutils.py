@@ -19,6 +19,25 @@ NCBI's rules this module follows:
   urllib3 debug logs would keep them.
 * An efetch batch that comes back cut short is retried; one that lacks records raises
   :class:`MissingRecordsError` naming the missing ids.
+
+What the live service does that a naive client gets wrong (each is played by the
+stand-in in ``tests/eutils_standin.py``):
+
+* Outages arrive as HTTP 200 with ``<ERROR>Search Backend failed: ...</ERROR>`` (or
+  "Database is not supported", "address table is empty"). Those texts are transient and
+  retried like a 5xx (:func:`is_transient_error`); every other ``<ERROR>`` (a query NCBI
+  cannot run, ``retstart`` past 9,998, an expired history set) fails at once.
+* Retries of transient trouble (connection errors, timeouts, 429, 5xx, bodies cut short,
+  transient ``<ERROR>``s) go on for ``retry_budget_s`` (default five minutes) of waiting,
+  honouring ``Retry-After``; then the request fails.
+* A term PubMed does not know is dropped and the rest of the query is run: the answer has
+  hits plus ``ErrorList/PhraseNotFound`` (or ``FieldNotFound``; a quoted phrase that lost
+  its quotes is in ``WarningList/QuotedPhraseNotFound``). :class:`SearchOutcome` carries
+  them and the ``QueryTranslation`` so the harvester can refuse a widened query.
+* esearch has listed fewer ids than its ``Count``: the listing ends, with a note.
+* A single day with more than 9,999 hits is split by PMID range (``lo:hi[uid]``).
+* A 429 answer without a key echoes the caller's IP address: addresses are scrubbed from
+  every message, like the key and the e-mail address.
 """
 
 from __future__ import annotations
@@ -45,6 +64,7 @@ from generator.httputil import (
     redact,
     retry_after_s,
     retryable_status,
+    scrub_addresses,
 )
 
 logger = logging.getLogger(__name__)
@@ -59,6 +79,23 @@ RATE_WITH_KEY = 10.0
 EFETCH_BATCH_SIZE = 200
 EFETCH_MAX_BATCH = 10_000  # NCBI's per-request ceiling for efetch
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
+UID_MAX = 2**27  # above every PMID PubMed will assign for years (41 million in 2026)
+DATETYPES = ("crdt", "edat", "pdat", "mdat")
+
+# ``<ERROR>`` texts NCBI sends while a backend is down or overloaded (lower case). They
+# clear on their own, so they are retried like a 5xx; every other ``<ERROR>`` is final.
+TRANSIENT_ERRORS = (
+    "search backend failed",
+    "database is not supported",
+    "address table is empty",
+    "temporarily unavailable",
+    "unable to connect",
+    "connection refused",
+    "timed out",
+    "timeout",
+)
+# ...except these, which share a transient prefix but will never succeed.
+PERMANENT_ERRORS = ("cannot be larger than 9998", "invalid", "syntax", "unknown field")
 
 _RETRYABLE_EXCEPTIONS = (
     requests.ConnectionError,  # includes ConnectTimeout
@@ -276,14 +313,36 @@ def redacted_url(url: str, params: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One esearch answer. ``warnings`` holds ErrorList/WarningList entries as ``Tag: text``."""
+    """One esearch answer. ``errors`` holds its ErrorList entries and ``warnings`` its
+    WarningList entries, each as ``Tag: text`` (e.g. ``PhraseNotFound: exosomez``)."""
 
     count: int
     ids: tuple[str, ...]
     webenv: str | None = None
     query_key: str | None = None
     query_translation: str | None = None
+    errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class SearchOutcome:
+    """Everything one logical search found: its ids over the whole window (however it was
+    split), PubMed's translation of the query and what PubMed said about it, and ``notes``
+    on what the client did about the service's quirks (short lists, PMID-range splits)."""
+
+    ids: list[str] = field(default_factory=list)
+    translation: str | None = None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def absorb(self, result: SearchResult) -> None:
+        """Keep the first translation and every distinct error and warning of ``result``."""
+        if self.translation is None:
+            self.translation = result.query_translation
+        self.errors += [e for e in result.errors if e not in self.errors]
+        self.warnings += [w for w in result.warnings if w not in self.warnings]
 
 
 class _MalformedBody(EutilsResponseError):
@@ -291,6 +350,24 @@ class _MalformedBody(EutilsResponseError):
 
     The client retries these: NCBI now and then ends a response early.
     """
+
+
+class _TransientError(EutilsResponseError):
+    """An ``<ERROR>`` answer whose text says the service is down for now: retried."""
+
+
+def is_transient_error(message: str) -> bool:
+    """True for an ``<ERROR>`` text NCBI sends during an outage (pure; see TRANSIENT_ERRORS)."""
+    text = message.lower()
+    if any(p in text for p in PERMANENT_ERRORS):
+        return False
+    return any(p in text for p in TRANSIENT_ERRORS)
+
+
+def _raise_error_element(error: etree._Element) -> None:
+    message = " ".join("".join(error.itertext()).split())
+    kind = _TransientError if is_transient_error(message) else EutilsResponseError
+    raise kind(f"NCBI answered with an error: {message}")
 
 
 def _xml_parser() -> etree.XMLParser:
@@ -304,8 +381,8 @@ def parse_esearch(body: bytes) -> SearchResult:
 
     A top-level ``<ERROR>`` (e.g. ``retstart`` past 9,998) raises EutilsResponseError.
     ``ErrorList`` entries (``PhraseNotFound``, ``FieldNotFound``) and ``WarningList`` entries
-    (``OutputMessage``, ``QuotedPhraseNotFound``) are not errors: NCBI still ran the search,
-    so they come back as ``warnings`` for the caller to judge.
+    (``OutputMessage``, ``QuotedPhraseNotFound``) do not raise: NCBI still ran (part of) the
+    search, so they come back as ``errors`` and ``warnings`` for the caller to judge.
     """
     try:
         root = etree.fromstring(body, parser=_xml_parser())
@@ -316,25 +393,27 @@ def parse_esearch(body: bytes) -> SearchResult:
         raise _MalformedBody(f"esearch answer has root <{tag}>, expected <eSearchResult>")
     error = root.find("ERROR")
     if error is not None:
-        message = " ".join("".join(error.itertext()).split())
-        raise EutilsResponseError(f"NCBI answered with an error: {message}")
+        _raise_error_element(error)
     count_text = root.findtext("Count")
     if count_text is None or not count_text.strip().isdigit():
         raise _MalformedBody(f"esearch answer has no valid <Count> ({count_text!r})")
     ids = tuple(t.strip() for t in root.xpath("IdList/Id/text()"))
-    warnings = tuple(
-        f"{child.tag}: {' '.join(''.join(child.itertext()).split())}"
-        for container in ("ErrorList", "WarningList")
-        for child in root.findall(f"{container}/*")
-        if isinstance(child.tag, str)
-    )
     return SearchResult(
         count=int(count_text),
         ids=ids,
         webenv=_text_or_none(root.findtext("WebEnv")),
         query_key=_text_or_none(root.findtext("QueryKey")),
         query_translation=_text_or_none(root.findtext("QueryTranslation")),
-        warnings=warnings,
+        errors=_list_entries(root, "ErrorList"),
+        warnings=_list_entries(root, "WarningList"),
+    )
+
+
+def _list_entries(root: etree._Element, container: str) -> tuple[str, ...]:
+    return tuple(
+        f"{child.tag}: {' '.join(''.join(child.itertext()).split())}"
+        for child in root.findall(f"{container}/*")
+        if isinstance(child.tag, str)
     )
 
 
@@ -392,8 +471,7 @@ def parse_efetch_pmids(body: bytes) -> tuple[str, ...]:
         raise _MalformedBody("efetch answer is empty")
     error = root.find("ERROR")
     if error is not None:
-        message = " ".join("".join(error.itertext()).split())
-        raise EutilsResponseError(f"NCBI answered with an error: {message}")
+        _raise_error_element(error)
     return tuple(pmids)
 
 
@@ -429,11 +507,12 @@ class ClientStats:
 class EutilsClient(SessionOwner):
     """PubMed over NCBI E-utilities, with rate limiting, retries and checked answers.
 
-    Retries (up to ``max_retries`` after the first attempt) cover connection errors,
-    timeouts, HTTP 429 and 5xx, and answers cut short; the wait is ``Retry-After`` when the
-    server sends one (capped at ``retry_after_max``), else exponential backoff with full
-    jitter. Other 4xx answers fail at once. Every failure names the request without the
-    API key.
+    Retries cover connection errors, timeouts, HTTP 429 and 5xx, answers cut short and
+    transient ``<ERROR>`` answers; the wait is ``Retry-After`` when the server sends one
+    (capped at ``retry_after_max``), else exponential backoff with full jitter. They stop
+    after ``max_retries`` or once ``retry_budget_s`` seconds have passed since the first
+    attempt, whichever comes first. Other 4xx answers and other ``<ERROR>``s fail at once.
+    Every failure names the request without the API key, e-mail or IP addresses.
     """
 
     def __init__(
@@ -447,9 +526,10 @@ class EutilsClient(SessionOwner):
         limiter: RateLimiter | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        max_retries: int = 5,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
+        max_retries: int = 15,
+        retry_budget_s: float = 300.0,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
         retry_after_max: float = 300.0,
         timeout: float = 30.0,
         rng: random.Random | None = None,
@@ -460,6 +540,8 @@ class EutilsClient(SessionOwner):
             raise ValueError(f"E-utilities base URL must be http(s): {base_url!r}")
         if max_retries < 0:
             raise ValueError(f"max_retries must not be negative, got {max_retries}")
+        if retry_budget_s < 0:
+            raise ValueError(f"retry_budget_s must not be negative, got {retry_budget_s}")
         if not 1 <= page_size <= PUBMED_LIST_CAP:
             raise ValueError(f"page_size must be 1..{PUBMED_LIST_CAP}, got {page_size}")
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -471,7 +553,9 @@ class EutilsClient(SessionOwner):
         rate = RATE_WITH_KEY if self._api_key else RATE_WITHOUT_KEY
         self.limiter = limiter if limiter is not None else RateLimiter(rate, clock, sleep)
         self._sleep = sleep
+        self._clock = clock
         self.max_retries = max_retries
+        self.retry_budget_s = retry_budget_s
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.retry_after_max = retry_after_max
@@ -517,7 +601,7 @@ class EutilsClient(SessionOwner):
         return params
 
     def _scrub(self, text: str) -> str:
-        return redact(redact(text, self._api_key), self.email)
+        return scrub_addresses(redact(redact(text, self._api_key), self.email))
 
     # ----------------------------------------------------------------- one request
 
@@ -527,13 +611,20 @@ class EutilsClient(SessionOwner):
         url = f"{self.base_url}{endpoint}.fcgi"
         form = {**params, **self._identity()}
         shown = f"POST {redacted_url(url, {k: v for k, v in form.items() if k != 'id'})}"
-        attempts = self.max_retries + 1
+        started = self._clock()
         last_problem = ""
         malformed = False
         retry_after: float | None = None
-        for attempt in range(attempts):
+        attempt = 0
+        while True:
             if attempt:
-                self._wait_before_retry(attempt - 1, retry_after, described, last_problem)
+                delay = self._retry_delay(attempt - 1, retry_after, last_problem)
+                if attempt > self.max_retries or (
+                    self._clock() - started + delay > self.retry_budget_s
+                ):
+                    break
+                self._wait_before_retry(attempt - 1, delay, described, last_problem)
+            attempt += 1
             retry_after, malformed = None, False
             self.limiter.acquire()
             with self._lock:
@@ -555,6 +646,9 @@ class EutilsClient(SessionOwner):
                     malformed = True
                     last_problem = self._scrub(str(exc))
                     continue
+                except _TransientError as exc:
+                    last_problem = self._scrub(str(exc))
+                    continue
                 except EutilsResponseError as exc:
                     raise EutilsResponseError(f"{described}: {self._scrub(str(exc))}") from None
             snippet = self._snippet(body)
@@ -567,24 +661,25 @@ class EutilsClient(SessionOwner):
                 last_problem = problem
                 continue
             raise EutilsError(f"{described}: {problem} ({shown})")
-        tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
+        tries = f"{attempt} attempt" + ("s" if attempt != 1 else "")
+        spent = f"{tries} in {self._clock() - started:.0f} s"
         if malformed:
-            raise EutilsResponseError(f"{described}: {last_problem} (gave up after {tries})")
+            raise EutilsResponseError(f"{described}: {last_problem} (gave up after {spent})")
         raise EutilsError(
-            f"{described}: gave up after {tries}; last problem: {last_problem} ({shown})"
+            f"{described}: gave up after {spent}; last problem: {last_problem} ({shown})"
         )
 
-    def _wait_before_retry(
-        self, retry: int, retry_after: float | None, described: str, problem: str
-    ) -> None:
+    def _retry_delay(self, retry: int, retry_after: float | None, problem: str) -> float:
         if retry_after is not None:
-            delay = min(retry_after, self.retry_after_max)
-        else:
-            delay = backoff_delay(retry, self.backoff_base, self.backoff_max, self._rng)
-            if problem.startswith("HTTP 429"):
-                # A 429 means NCBI's one-second window is full: retrying sooner than a
-                # second later only spends another request of the next window.
-                delay = max(delay, 1.0)
+            return min(retry_after, self.retry_after_max)
+        delay = backoff_delay(retry, self.backoff_base, self.backoff_max, self._rng)
+        if problem.startswith("HTTP 429"):
+            # A 429 means NCBI's one-second window is full: retrying sooner than a
+            # second later only spends another request of the next window.
+            delay = max(delay, 1.0)
+        return delay
+
+    def _wait_before_retry(self, retry: int, delay: float, described: str, problem: str) -> None:
         with self._lock:
             self._retries += 1
             self._backoff_s += delay
@@ -620,12 +715,12 @@ class EutilsClient(SessionOwner):
         webenv: str | None = None,
         query_key: str | int | None = None,
     ) -> SearchResult:
-        """One esearch request; warnings (e.g. PhraseNotFound) are logged and returned."""
+        """One esearch request; ErrorList/WarningList entries are logged and returned."""
         params = build_esearch_params(
             term, mindate, maxdate, datetype, retstart, retmax, usehistory, webenv, query_key
         )
         result = self._call("esearch", params, parse_esearch)
-        for warning in result.warnings:
+        for warning in (*result.errors, *result.warnings):
             logger.warning("%s: NCBI says %s", describe_request("esearch", params), warning)
         return result
 
@@ -641,12 +736,29 @@ class EutilsClient(SessionOwner):
         """Every id of a search, paged ``page_size`` at a time through the history server.
 
         Raises :class:`ResultTooLarge` (after the first page) when the search matches more
-        than PubMed lists; :meth:`search_ids_split` handles that by date window.
+        than PubMed lists; :meth:`search` handles that by date window and PMID range.
+        """
+        return self._list(SearchOutcome(), term, mindate, maxdate, datetype, page_size)
+
+    def _list(
+        self,
+        outcome: SearchOutcome,
+        term: str,
+        mindate: date | str | None,
+        maxdate: date | str | None,
+        datetype: str,
+        page_size: int | None = None,
+    ) -> list[str]:
+        """The ids of one search that PubMed can list whole; what it says goes to ``outcome``.
+
+        A listing that ends before ``Count`` (PubMed has listed fewer ids than it counted,
+        and counts that change between pages) is kept, with a note in ``outcome``.
         """
         page = min(page_size or self.page_size, PUBMED_LIST_CAP)
         first = self.esearch(
             term, mindate=mindate, maxdate=maxdate, datetype=datetype, retmax=page, retstart=0
         )
+        outcome.absorb(first)
         described = describe_request(
             "esearch", build_esearch_params(term, mindate, maxdate, datetype)
         )
@@ -659,7 +771,7 @@ class EutilsClient(SessionOwner):
             )
         ids = dict.fromkeys(first.ids)
         retstart = len(first.ids)
-        while retstart < first.count:
+        while retstart < first.count and first.ids:
             result = self.esearch(
                 term,
                 mindate=mindate,
@@ -671,50 +783,73 @@ class EutilsClient(SessionOwner):
                 query_key=first.query_key if first.webenv else None,
             )
             if not result.ids:
-                raise EutilsResponseError(
-                    f"{described}: esearch listed {retstart} of {first.count} ids, "
-                    f"then an empty page at retstart={retstart}"
-                )
+                break
             ids.update(dict.fromkeys(result.ids))
             retstart += len(result.ids)
         if len(ids) != first.count:
-            # PubMed changed between pages (records added or removed); the next harvest
-            # catches up, so this is worth a warning, not a failure.
-            logger.warning("%s: count was %d, listed %d ids", described, first.count, len(ids))
+            # PubMed changed between pages, or listed fewer ids than it counted; the next
+            # harvest's overlap catches up, so this is a note, not a failure.
+            note = f"{described}: PubMed counted {first.count} but listed {len(ids)} ids"
+            logger.warning("%s", note)
+            outcome.notes.append(note)
         return list(ids)
 
-    def search_ids_split(
-        self, term: str, mindate: date, maxdate: date, datetype: str = "edat"
-    ) -> list[str]:
-        """Every id of a search over ``[mindate, maxdate]``, halving the window while too big.
+    def search(
+        self, term: str, mindate: date, maxdate: date, datetype: str = "crdt"
+    ) -> SearchOutcome:
+        """Every id of a search over ``[mindate, maxdate]``, with PubMed's translation of the
+        query and its ErrorList/WarningList.
 
-        Windows are searched in date order and ids kept in first-seen order without
-        duplicates. A single day with more than 9,999 matches cannot be split further and
-        raises EutilsResponseError.
+        The date window is halved while PubMed would list only 9,999; a single day still
+        over the cap is listed by PMID range (``(term) AND lo:hi[uid]``, ranges halved
+        likewise). Windows are searched in date order; ids are kept in first-seen order
+        without duplicates.
         """
         if isinstance(mindate, datetime) or isinstance(maxdate, datetime):
             mindate, maxdate = _as_date(mindate), _as_date(maxdate)
         if not isinstance(mindate, date) or not isinstance(maxdate, date):
-            raise TypeError("search_ids_split needs datetime.date bounds")
+            raise TypeError("search needs datetime.date bounds")
         if mindate > maxdate:
             raise ValueError(f"mindate {mindate} is after maxdate {maxdate}")
+        outcome = SearchOutcome()
         seen: dict[str, None] = {}
         pending = [(mindate, maxdate)]
         while pending:
             lo, hi = pending.pop()
             try:
-                ids = self.search_all_ids(term, lo, hi, datetype)
+                seen.update(dict.fromkeys(self._list(outcome, term, lo, hi, datetype)))
             except ResultTooLarge as exc:
                 if lo == hi:
-                    raise EutilsResponseError(
-                        f"{exc}; the window is a single day ({format_date(lo)}) and cannot be "
-                        "split further: narrow the query itself"
-                    ) from None
+                    outcome.notes.append(
+                        f"{format_date(lo)}: {exc.count} hits in one day, listed by PMID range"
+                    )
+                    self._list_by_uid(outcome, seen, term, lo, datetype)
+                    continue
                 first, second = split_date_window(lo, hi)
                 pending += [second, first]  # popped first-half first: date order
+        outcome.ids = list(seen)
+        return outcome
+
+    def _list_by_uid(
+        self, outcome: SearchOutcome, seen: dict[str, None], term: str, day: date, datetype: str
+    ) -> None:
+        """List one day's hits in PMID ranges small enough for PubMed to list whole."""
+        pending = [(1, UID_MAX)]
+        while pending:
+            lo, hi = pending.pop()
+            try:
+                ids = self._list(outcome, f"({term}) AND {lo}:{hi}[uid]", day, day, datetype)
+            except ResultTooLarge:
+                mid = (lo + hi) // 2  # a range of one PMID has at most one hit: never here
+                pending += [(mid + 1, hi), (lo, mid)]
                 continue
             seen.update(dict.fromkeys(ids))
-        return list(seen)
+
+    def search_ids_split(
+        self, term: str, mindate: date, maxdate: date, datetype: str = "edat"
+    ) -> list[str]:
+        """The ids of :meth:`search` (for callers that need only the ids)."""
+        return self.search(term, mindate, maxdate, datetype).ids
 
     # ----------------------------------------------------------------- efetch
 

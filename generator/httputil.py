@@ -4,6 +4,7 @@ the session a client may own. Pure, except that :class:`SessionOwner` closes a s
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -21,6 +22,25 @@ def redact(text: str, secret: str | None) -> str:
     for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, "***")
     return text
+
+
+_IPV4 = r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\.?\d)"
+# IPv6: at least two colon-separated hex groups with a "::" or 7 colons (not a clock time).
+_IPV6 = (
+    r"(?<![\w:])(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
+    r"|(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{0,4}::(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{0,4})"
+    r"(?![\w:])"
+)
+_ADDRESS = re.compile(f"{_IPV6}|{_IPV4}")
+
+
+def scrub_addresses(text: str) -> str:
+    """``text`` with every IPv4/IPv6 address replaced by ``<address>``.
+
+    NCBI's 429 answer to a caller without an API key echoes the caller's address, and
+    error messages reach run records that a public repository commits.
+    """
+    return _ADDRESS.sub("<address>", text)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

@@ -17,9 +17,11 @@ What it plays:
 * ``esearch.fcgi`` (GET or POST): a term matches a key of ``searches`` exactly (whitespace
   normalised), else ``any_term`` if given, else the answer carries
   ``ErrorList/PhraseNotFound`` and ``WarningList/OutputMessage`` as NCBI's does. Each entry is
-  ``(pmid, date)``; that one date stands for whichever ``datetype`` is asked. ``mindate`` and
-  ``maxdate`` (``YYYY``, ``YYYY/MM`` or ``YYYY/MM/DD``, inclusive, given together) filter on
-  it. ``retstart``/``retmax`` (default 20) page in the order entries were given; at most the
+  ``(pmid, date)`` — that one date stands for whichever ``datetype`` is asked — or
+  ``(pmid, {"edat": ..., "crdt": ...})`` with a date per datetype (``"*"`` for the others).
+  ``mindate`` and ``maxdate`` (``YYYY``, ``YYYY/MM`` or ``YYYY/MM/DD``, inclusive, given
+  together) filter on it. A term ``(T) AND lo:hi[uid]`` is ``T`` limited to that PMID range.
+  ``retstart``/``retmax`` (default 20) page in the order entries were given; at most the
   first 9,999 are listed and ``retstart`` above 9,998 gives NCBI's ``<ERROR>``.
   ``usehistory=y`` stores the result in a ``WebEnv`` (a new one, or the one passed) under the
   next ``query_key``; a passed ``query_key`` intersects the term with that stored set.
@@ -31,7 +33,12 @@ What it plays:
   ``api_key``, 10 per key with one (rejected requests count too) → HTTP 429 with NCBI's
   JSON body, which echoes the key or address as NCBI does.
 * Faults on demand (:meth:`EutilsStandin.add_fault`): an HTTP status, a delay, a body cut
-  short, for the next request(s) to an endpoint.
+  short, an ``<ERROR>`` answer at HTTP 200 (NCBI's outages), for the next request(s).
+* The live service's habits: a search may drop terms PubMed does not know and run the rest
+  (``add_search(..., not_found=...)``: hits plus ``ErrorList/PhraseNotFound``); count more
+  ids than it lists (``unlisted=``); efetch may leave out PMIDs it cannot serve
+  (:meth:`EutilsStandin.withhold`); a stored record may be revised later with a new
+  modification date (:meth:`EutilsStandin.revise`, found by ``datetype=mdat``).
 
 It is not PubMed: no query syntax, no sort orders, no ``esummary``/``elink``/``epost``.
 
@@ -61,7 +68,9 @@ DEFAULT_PREFIX = "/entrez/eutils/"
 LIST_CAP = 9999  # PubMed esearch lists the first 9,999 ids of a result
 WINDOW_S = 1.0
 
-Entry = tuple[str, "date | str"]
+Entry = tuple[str, "date | str | Mapping[str, date | str]"]
+Dates = dict[str, date]  # datetype → date; "*" stands for every datetype not named
+UID_TERM = re.compile(r"\((?P<term>.*)\) AND (?P<lo>\d+):(?P<hi>\d+)\[uid\]", re.IGNORECASE)
 
 ESEARCH_HEAD = (
     '<?xml version="1.0" encoding="UTF-8" ?>\n'
@@ -102,6 +111,7 @@ class Fault:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     truncate_to: int | None = None
+    error: str | None = None  # answer HTTP 200 with this <ERROR> text
 
     @classmethod
     def http(cls, status: int, *, retry_after: str | float | None = None) -> Fault:
@@ -115,6 +125,11 @@ class Fault:
     @classmethod
     def truncate(cls, n_bytes: int) -> Fault:
         return cls(truncate_to=n_bytes)
+
+    @classmethod
+    def eutils_error(cls, message: str) -> Fault:
+        """An ``<ERROR>`` answer at HTTP 200, as NCBI sends during outages."""
+        return cls(error=message)
 
 
 @dataclass
@@ -156,7 +171,10 @@ class EutilsStandin:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._lock = threading.Lock()
-        self._searches: dict[str, list[tuple[str, date]]] = {}
+        self._searches: dict[str, list[tuple[str, Dates]]] = {}
+        self._search_notes: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {}
+        self._withheld: dict[str, int | None] = {}
+        self._revised: dict[str, date] = {}
         for term, entries in (searches or {}).items():
             self.add_search(term, entries)
         self._any_term = _entries(any_term) if any_term is not None else None
@@ -168,17 +186,48 @@ class EutilsStandin:
         self._clock = clock
         self._arrivals: dict[str, deque[float]] = {}
         self._faults: dict[str, deque[Fault]] = {}
-        self._histories: dict[str, list[list[tuple[str, date]]]] = {}
+        self._histories: dict[str, list[list[tuple[str, Dates]]]] = {}
         self.requests: list[RecordedRequest] = []
         self.counts: Counter[str] = Counter()
         self.rejected = 0  # 429 answers from the rate limit (not from faults)
 
     # ----------------------------------------------------------------- set-up
 
-    def add_search(self, term: str, entries: Sequence[Entry]) -> None:
-        """Let ``term`` match ``entries`` (``(pmid, date)``; date as ``date`` or YYYY/MM/DD)."""
+    def add_search(
+        self,
+        term: str,
+        entries: Sequence[Entry],
+        *,
+        not_found: Sequence[str] = (),
+        quoted_not_found: Sequence[str] = (),
+        unlisted: int = 0,
+    ) -> None:
+        """Let ``term`` match ``entries`` (``(pmid, date)``; date as ``date`` or YYYY/MM/DD,
+        or a mapping datetype → date).
+
+        ``not_found`` plays PubMed dropping unknown terms and running the rest: the answer
+        lists the hits *and* ``ErrorList/PhraseNotFound`` for each; ``quoted_not_found``
+        adds ``WarningList/QuotedPhraseNotFound``. ``unlisted`` plays esearch counting more
+        ids than it lists: ``Count`` includes every entry, the list leaves out the last ones.
+        """
+        key = _norm_term(term)
         with self._lock:
-            self._searches[_norm_term(term)] = _entries(entries)
+            self._searches[key] = _entries(entries)
+            self._search_notes[key] = (tuple(not_found), tuple(quoted_not_found), unlisted)
+
+    def withhold(self, pmids: Sequence[str], times: int | None = None) -> None:
+        """efetch leaves these PMIDs out (of the next ``times`` answers naming each; None:
+        always), as NCBI leaves out records it cannot serve."""
+        with self._lock:
+            for pmid in pmids:
+                self._withheld[str(pmid)] = times
+
+    def revise(self, pmid: str, xml: str, modified: date | str) -> None:
+        """Replace a record with a revised version that ``datetype=mdat`` finds on ``modified``
+        (a retraction notice, MeSH indexing, an added abstract)."""
+        with self._lock:
+            self._records[str(pmid)] = xml
+            self._revised[str(pmid)] = _parse_date(modified, end=False)
 
     def add_records(self, records: Mapping[str, str]) -> None:
         """Add or replace records (PMID → ``<PubmedArticle>`` XML text)."""
@@ -259,7 +308,10 @@ class EutilsStandin:
             record.faulted = True
             if fault.delay_s:
                 time.sleep(fault.delay_s)
-        if fault is not None and fault.status is not None:
+        if fault is not None and fault.error is not None:
+            make = _esearch_error if endpoint == "esearch" else _efetch_error
+            response = make(fault.error)
+        elif fault is not None and fault.status is not None:
             response = StandinResponse(
                 fault.status,
                 {"Content-Type": "text/plain", **fault.headers},
@@ -323,9 +375,14 @@ class EutilsStandin:
         except ValueError as exc:
             return _esearch_error(str(exc))
         term = _norm_term(p.get("term", ""))
+        uid_range = None
+        if match := UID_TERM.fullmatch(term):
+            term, uid_range = match["term"], (int(match["lo"]), int(match["hi"]))
+        datetype = (p.get("datetype") or "pdat").lower()
         webenv, query_key = p.get("webenv"), p.get("query_key")
         errors: list[tuple[str, str]] = []
         warnings: list[tuple[str, str]] = []
+        unlisted = 0
         with self._lock:
             if query_key:
                 sets = self._histories.get(webenv or "")
@@ -342,6 +399,10 @@ class EutilsStandin:
                     entries = []
                     errors.append(("PhraseNotFound", term))
                     warnings.append(("OutputMessage", "No items found."))
+                else:
+                    not_found, quoted, unlisted = self._search_notes.get(term, ((), (), 0))
+                    errors += [("PhraseNotFound", t) for t in not_found]
+                    warnings += [("QuotedPhraseNotFound", t) for t in quoted]
                 if stored is not None:
                     keep = {pmid for pmid, _ in stored}
                     entries = [e for e in entries if e[0] in keep]
@@ -349,8 +410,12 @@ class EutilsStandin:
                 entries = stored
             else:
                 return _esearch_error("Empty term and query_key - nothing todo")
+            if uid_range is not None:
+                entries = [e for e in entries if uid_range[0] <= int(e[0]) <= uid_range[1]]
             if window is not None:
-                entries = [e for e in entries if window[0] <= e[1] <= window[1]]
+                entries = [
+                    e for e in entries if window[0] <= self._date_of(e, datetype) <= window[1]
+                ]
             if retstart > LIST_CAP - 1:
                 return _esearch_error(RETSTART_ERROR)
             if p.get("usehistory") == "y":
@@ -361,13 +426,17 @@ class EutilsStandin:
                 query_key = str(len(self._histories[webenv]))
             else:
                 webenv = query_key = None
+        count = len(entries)
+        if unlisted:
+            entries = entries[: max(0, len(entries) - unlisted)]
         ids = [pmid for pmid, _ in entries[retstart : min(retstart + retmax, LIST_CAP)]]
         translation = term or f"#{p.get('query_key')}"
+        if uid_range is not None:
+            translation = f"({translation}) AND {uid_range[0]}:{uid_range[1]}[uid]"
         if window is not None:
-            dt = p.get("datetype", "pdat")
-            translation += f" AND {_fmt(window[0])}:{_fmt(window[1])}[{dt}]"
+            translation += f" AND {_fmt(window[0])}:{_fmt(window[1])}[{datetype}]"
         parts = [
-            f"<Count>{len(entries)}</Count><RetMax>{len(ids)}</RetMax>",
+            f"<Count>{count}</Count><RetMax>{len(ids)}</RetMax>",
             f"<RetStart>{retstart}</RetStart>",
         ]
         if webenv:
@@ -405,8 +474,20 @@ class EutilsStandin:
             return _efetch_error("Empty id list - nothing todo")
         with self._lock:
             known = {i: self._records[i] for i in ids if i in self._records}
+            held = set()
+            for pmid in ids:
+                if pmid in self._withheld:
+                    held.add(pmid)
+                    left = self._withheld[pmid]
+                    if left is not None:
+                        if left <= 1:
+                            del self._withheld[pmid]
+                        else:
+                            self._withheld[pmid] = left - 1
         parts = []
         for pmid in ids:
+            if pmid in held:
+                continue
             xml = known.get(pmid)
             if xml is None and self.make_record is not None:
                 xml = self.make_record(pmid)
@@ -414,6 +495,13 @@ class EutilsStandin:
                 parts.append(xml.strip())
         xml = EFETCH_HEAD + "<PubmedArticleSet>\n" + "\n".join(parts) + "\n</PubmedArticleSet>\n"
         return StandinResponse(200, {"Content-Type": "text/xml; charset=UTF-8"}, xml.encode())
+
+    def _date_of(self, entry: tuple[str, Dates], datetype: str) -> date:
+        """An entry's date for ``datetype``; a revised record's ``mdat`` is its revision day."""
+        pmid, dates = entry
+        if datetype == "mdat" and pmid in self._revised:
+            return self._revised[pmid]
+        return dates.get(datetype) or dates.get("*") or dates.get("crdt") or min(dates.values())
 
     # ----------------------------------------------------------------- servers in front
 
@@ -567,8 +655,15 @@ def synthetic_entries(
 # --------------------------------------------------------------------------- helpers
 
 
-def _entries(entries: Sequence[Entry]) -> list[tuple[str, date]]:
-    return [(str(pmid), _parse_date(d, end=False)) for pmid, d in entries]
+def _entries(entries: Sequence[Entry]) -> list[tuple[str, Dates]]:
+    out = []
+    for pmid, when in entries:
+        if isinstance(when, Mapping):
+            dates = {k.lower(): _parse_date(v, end=False) for k, v in when.items()}
+        else:
+            dates = {"*": _parse_date(when, end=False)}
+        out.append((str(pmid), dates))
+    return out
 
 
 def _norm_term(term: str) -> str:

@@ -36,12 +36,13 @@ from generator.eutils import (
     check_pmids,
     client_from_env,
     describe_request,
+    is_transient_error,
     parse_efetch_pmids,
     parse_esearch,
     redacted_url,
     split_date_window,
 )
-from generator.httputil import backoff_delay, parse_retry_after, redact
+from generator.httputil import backoff_delay, parse_retry_after, redact, scrub_addresses
 from tests.eutils_standin import (
     EutilsStandin,
     Fault,
@@ -323,10 +324,11 @@ def test_parse_esearch():
     assert result.warnings == ()
 
 
-def test_parse_esearch_phrase_not_found_is_a_warning():
+def test_parse_esearch_keeps_error_list_and_warning_list_apart():
     result = parse_esearch(ESEARCH_PHRASE_NOT_FOUND)
     assert result.count == 0 and result.ids == ()
-    assert result.warnings == ("PhraseNotFound: xyzzyplugh", "OutputMessage: No items found.")
+    assert result.errors == ("PhraseNotFound: xyzzyplugh",)
+    assert result.warnings == ("OutputMessage: No items found.",)
 
 
 @pytest.mark.parametrize(
@@ -507,13 +509,24 @@ def test_cap_with_date_splitting_25000_hits_complete_without_duplicates(server, 
     assert all(int(r.params["retstart"]) <= 9998 for r in standin.requests)
 
 
-def test_split_gives_up_on_a_single_day_over_the_cap(server, fake):
+def test_a_single_day_over_the_cap_is_listed_by_pmid_range(server, fake):
+    # Live PubMed: a day of a broad topic can exceed 9,999 hits; date halving ends at a day,
+    # so the day is listed in PMID ranges ("(term) AND lo:hi[uid]"), not failed.
     day = date(2023, 5, 5)
     entries = [(str(40_000_000 + i), day) for i in range(PUBMED_LIST_CAP + 1)]
+    entries.append(("39000000", date(2023, 5, 6)))
     standin = EutilsStandin({"flood": entries}, rate_limit=False)
     client = make_client(standin.register(server), fake)
-    with pytest.raises(EutilsResponseError, match=r"single day \(2023/05/05\)"):
-        client.search_ids_split("flood", date(2023, 5, 1), date(2023, 5, 8))
+    outcome = client.search("flood", date(2023, 5, 1), date(2023, 5, 8), "crdt")
+    assert sorted(outcome.ids) == sorted(pmid for pmid, _ in entries)
+    assert len(outcome.ids) == len(set(outcome.ids))
+    assert any("10000 hits in one day" in n for n in outcome.notes)
+    terms = [r.params["term"] for r in standin.requests]
+    assert any(re.fullmatch(r"\(flood\) AND \d+:\d+\[uid\]", t) for t in terms)
+    assert outcome.translation.startswith("flood AND 2023/05/01:2023/05/08[crdt]")
+    # PMID-range halving from 1..2**27 to the day's 10,000 consecutive PMIDs: a few dozen
+    # requests, recorded in the closing note's request counts.
+    assert standin.counts["esearch"] < 80
 
 
 def test_split_window_with_few_hits_is_one_request(server, fake):
@@ -538,7 +551,7 @@ def test_phrase_not_found_is_a_warning_not_an_error(server, fake, caplog):
     with caplog.at_level(logging.WARNING, logger="generator.eutils"):
         result = client.esearch("xyzzyplugh")
     assert result.count == 0 and result.ids == ()
-    assert "PhraseNotFound: xyzzyplugh" in result.warnings
+    assert "PhraseNotFound: xyzzyplugh" in result.errors
     assert "PhraseNotFound: xyzzyplugh" in caplog.text
     assert client.search_all_ids("xyzzyplugh") == []
 
@@ -629,6 +642,115 @@ def test_efetch_exhausted_retries_name_the_batch(server, fake):
     ids = [str(i) for i in range(1000, 1200)]
     with pytest.raises(EutilsError, match=r"^efetch \(200 ids, 1000\.\.1199\): gave up"):
         next(client.efetch(ids))
+
+
+def test_429_body_echoing_the_ip_address_is_scrubbed(server, fake, caplog):
+    # Without a key NCBI's 429 body names the caller's address; run records are committed.
+    standin = EutilsStandin({"asthma": year_entries(5)}, rate_limit=False)
+    standin.add_fault("esearch", Fault.http(429), times=10)
+    client = make_client(standin.register(server), fake, max_retries=2)
+    with caplog.at_level(logging.WARNING), pytest.raises(EutilsError) as info:
+        client.esearch("asthma")
+    assert standin.requests[0].client == "127.0.0.1"  # which the 429 body echoed
+    assert "<address>" in str(info.value) and "API rate limit exceeded" in str(info.value)
+    # (the message names the server's URL, here on 127.0.0.1 too: NCBI's host in real life)
+    ours = [r.getMessage() for r in caplog.records if r.name == "generator.eutils"]
+    for text in (str(info.value), *ours):
+        assert '"api-key":"<address>"' in text and '"api-key":"127.0.0.1"' not in text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Search Backend failed: Database is not supported: pubmed",
+        "Search Backend failed: address table is empty",
+        "Database is not supported: pubmed",
+    ],
+)
+def test_transient_error_element_is_retried(server, fake, message):
+    standin = EutilsStandin({"asthma": year_entries(5)}, rate_limit=False)
+    standin.add_fault("esearch", Fault.eutils_error(message), times=3)
+    client = make_client(standin.register(server), fake)
+    assert client.esearch("asthma").count == 5
+    assert standin.counts["esearch"] == 4 and client.stats.retries == 3
+
+
+def test_efetch_transient_error_element_is_retried(server, fake):
+    standin = EutilsStandin(make_record=minimal_article, rate_limit=False)
+    standin.add_fault("efetch", Fault.eutils_error("Search Backend failed: timed out"))
+    client = make_client(standin.register(server), fake)
+    assert len(list(client.efetch(["31000001", "31000002"]))) == 1
+    assert standin.counts["efetch"] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"api-key":"203.0.113.7","count":"4"}', '{"api-key":"<address>","count":"4"}'),
+        (
+            "from 2001:db8::1 and ::1, then 10.0.0.255.",
+            "from <address> and <address>, then <address>.",
+        ),
+        ("at 12:30:45 on 2026/03/01, doi 10.1000/182, v1.2.3", None),
+    ],
+)
+def test_scrub_addresses(text, expected):
+    assert scrub_addresses(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("message", "transient"),
+    [
+        ("Search Backend failed: Database is not supported: pubmed", True),
+        ("Search Backend failed: address table is empty", True),
+        ("Search Backend failed: Exception: 'retstart' cannot be larger than 9998.", False),
+        ("Invalid query syntax near ')'", False),
+        ("Unable to obtain query #3", False),
+        ("Empty id list - nothing todo", False),
+    ],
+)
+def test_is_transient_error(message, transient):
+    assert is_transient_error(message) is transient
+
+
+def test_outage_longer_than_the_old_15_s_is_ridden_out_within_the_budget(server, fake):
+    # Eight 503s in a row: a minute or more of backoff, inside the 5-minute default budget.
+    standin = EutilsStandin({"asthma": year_entries(5)}, rate_limit=False)
+    standin.add_fault("esearch", Fault.http(503), times=8)
+    client = make_client(standin.register(server), fake)
+    assert client.esearch("asthma").count == 5
+    assert client.stats.retries == 8 and 15 < sum(fake.sleeps) <= client.retry_budget_s
+
+
+def test_retry_budget_ends_the_retries_and_says_how_long(server, fake):
+    standin = EutilsStandin({"asthma": year_entries(5)}, rate_limit=False)
+    standin.add_fault("esearch", Fault.http(503, retry_after=40), times=100)
+    client = make_client(standin.register(server), fake, retry_budget_s=100)
+    with pytest.raises(EutilsError, match=r"gave up after 3 attempts in 80 s"):
+        client.esearch("asthma")
+    assert fake.sleeps == [40, 40]  # Retry-After honoured; a third wait would pass 100 s
+
+
+def test_short_id_list_is_kept_with_a_note(server, fake):
+    # esearch has counted more ids than it listed; the listing's end is accepted.
+    standin = EutilsStandin(rate_limit=False)
+    standin.add_search("asthma", year_entries(250), unlisted=7)
+    client = make_client(standin.register(server), fake, page_size=100)
+    outcome = client.search("asthma", date(2023, 1, 1), date(2023, 12, 31))
+    assert len(outcome.ids) == 243
+    assert outcome.notes == [
+        "esearch term='asthma' crdt 2023/01/01-2023/12/31: PubMed counted 250 but listed 243 ids"
+    ]
+
+
+def test_widened_query_reports_error_list_translation_and_hits(server, fake):
+    standin = EutilsStandin(rate_limit=False)
+    standin.add_search("exosomes AND zzyxq", year_entries(4), not_found=["zzyxq"])
+    client = make_client(standin.register(server), fake)
+    outcome = client.search("exosomes AND zzyxq", date(2023, 1, 1), date(2023, 12, 31))
+    assert len(outcome.ids) == 4
+    assert outcome.errors == ["PhraseNotFound: zzyxq"]
+    assert outcome.translation == "exosomes AND zzyxq AND 2023/01/01:2023/12/31[crdt]"
 
 
 def test_429_body_echoing_the_key_is_scrubbed(server, fake):
