@@ -252,8 +252,18 @@ def _print_harvest(run: HarvestRun) -> None:
             f"  {t.name}: {status}, {t.hits} hits ({t.window.start}..{t.window.end}), "
             f"{t.new} new, {t.updated} updated"
         )
+        if t.translation:
+            print(f"    PubMed searched: {t.translation}")
         for error in t.errors:
             print(f"    error: {error}")
+        for note in t.notes:
+            print(f"    note: {note}")
+    for warning in run.warnings:
+        print(f"warning: {warning}")
+    if run.revised or run.retracted:
+        print(f"revised in PubMed: {len(run.revised)}; newly retracted: {len(run.retracted)}")
+    if run.missing:
+        print(f"not returned by efetch (asked again next run): {', '.join(run.missing[:20])}")
     total = sum(run.requests.values())
     print(
         f"harvest: {len(run.ingest.created)} new, {len(run.ingest.updated)} updated, "

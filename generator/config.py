@@ -20,7 +20,7 @@ from generator.errors import ConfigError
 
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 LANGUAGES = ("en", "ko")
-DATETYPES = ("edat", "pdat")
+DATETYPES = ("crdt", "edat", "pdat")
 SUMMARY_MODES = ("extractive", "llm")
 
 
@@ -43,17 +43,21 @@ class Topic:
     priority_keywords: tuple[tuple[str, float], ...] = ()  # (keyword, weight)
     exclude_keywords: tuple[str, ...] = ()
     max_results: int | None = None
+    allow_query_warnings: bool = False  # accept hits of a query PubMed widened
 
 
 @dataclass(frozen=True)
 class HarvestConfig:
     since: dt.date | None = None
     lookback_days: int = 30
-    datetype: str = "edat"
+    datetype: str = "crdt"
     until: dt.date | None = None  # only with datetype pdat: a fixed publication-date range
     overlap_days: int = 3
     refresh_days: int = 120
     batch_size: int = 200
+    retry_budget_s: float = 300.0  # how long one request may keep retrying transient trouble
+    missing_give_up_runs: int = 5  # runs a PMID efetch withholds is retried, then given up
+    revisions: bool = True  # re-fetch stored papers PubMed modified since the last run
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,12 @@ class _Checker:
             return None
         return float(v)
 
+    def boolean(self, v: Any, p: str) -> bool | None:
+        if not isinstance(v, bool):
+            self.error(p, f"expected true or false, got {_kind(v)}")
+            return None
+        return v
+
     def date(self, v: Any, p: str) -> dt.date | None:
         if isinstance(v, dt.datetime):
             return v.date()
@@ -331,6 +341,7 @@ _TOPIC_KEYS = {
     "priority_keywords",
     "exclude_keywords",
     "max_results",
+    "allow_query_warnings",
 }
 
 
@@ -363,6 +374,9 @@ def _parse_topics(c: _Checker, raw: Any) -> tuple[Topic, ...]:
                 priority_keywords=_parse_priority(c, t.get("priority_keywords"), path),
                 exclude_keywords=c.get(t, "exclude_keywords", path, c.strings, ()) or (),
                 max_results=c.get(t, "max_results", path, c.positive),
+                allow_query_warnings=bool(
+                    c.get(t, "allow_query_warnings", path, c.boolean, False)
+                ),
             )
         )
     if not raw:
@@ -396,6 +410,9 @@ def _parse_harvest(c: _Checker, raw: Any) -> HarvestConfig:
         "overlap_days",
         "refresh_days",
         "batch_size",
+        "retry_budget_s",
+        "missing_give_up_runs",
+        "revisions",
     }
     h = c.mapping(raw, "harvest", keys)
     d = HarvestConfig()
@@ -407,6 +424,11 @@ def _parse_harvest(c: _Checker, raw: Any) -> HarvestConfig:
         overlap_days=c.get(h, "overlap_days", "harvest", c.integer, d.overlap_days),
         refresh_days=c.get(h, "refresh_days", "harvest", c.integer, d.refresh_days),
         batch_size=c.get(h, "batch_size", "harvest", c.positive, d.batch_size),
+        retry_budget_s=c.get(h, "retry_budget_s", "harvest", c.number, d.retry_budget_s),
+        missing_give_up_runs=c.get(
+            h, "missing_give_up_runs", "harvest", c.positive, d.missing_give_up_runs
+        ),
+        revisions=bool(c.get(h, "revisions", "harvest", c.boolean, d.revisions)),
     )
     if cfg.batch_size is not None and cfg.batch_size > 10000:
         c.error("harvest.batch_size", "must be <= 10000 (efetch's limit)")

@@ -1,12 +1,20 @@
 """Keep the knowledge base current from PubMed: search every topic, fetch each PMID once.
 
 Order of a run:
-1. per topic, its date window (:func:`topic_window`, pure) and every matching PMID
-   (``esearch``, split by date when PubMed would list only 9,999);
-2. which PMIDs need fetching (:func:`plan_fetch`, pure): new ones, ones a new topic
-   matched, and ones still awaiting MeSH indexing within ``refresh_days``;
-3. ``efetch`` in batches, each batch parsed and written as pages at once;
-4. each topic's state advanced only when its pages are all written; a run record appended.
+1. per topic, its date window (:func:`topic_window`, pure; on the create date ``crdt`` by
+   default) and every matching PMID (``esearch``, split by date, and a single day by PMID
+   range, when PubMed would list only 9,999). A query PubMed widened (a phrase or field
+   not found, a quoted phrase that lost its quotes: :func:`query_problems`) fails its
+   topic unless the topic sets ``allow_query_warnings``;
+2. per topic harvested before, the stored papers PubMed modified since (``datetype=mdat``
+   over the same window: retractions, errata, MeSH indexing, abstracts added later);
+3. which PMIDs need fetching (:func:`plan_fetch`, pure): new ones, ones a new topic
+   matched, revised ones, ones still awaiting MeSH indexing within ``refresh_days``, and
+   ones efetch withheld on earlier runs;
+4. ``efetch`` in batches, each batch parsed and written as pages at once; ids a batch
+   left out are asked once more on their own, then skipped with a note and retried on
+   the next runs (given up after ``missing_give_up_runs``): they never hold a window back;
+5. each topic's state advanced only when its pages are all written; a run record appended.
 
 One failing topic does not lose the others' work.
 """
@@ -14,6 +22,7 @@ One failing topic does not lose the others' work.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,17 +32,28 @@ from generator.catalog import paper_metas
 from generator.clock import Clock
 from generator.config import Config, HarvestConfig, Topic
 from generator.errors import KBError, MissingRecordsError
+from generator.eutils import SearchOutcome
 from generator.ingest import IngestReport, ingest_papers
 from generator.llm import SummaryReport, summarize_batch
 from generator.models import Paper
 from generator.parse import parse_bytes
 from generator.state import (
     HarvestState,
+    MissingRecord,
     TopicState,
     append_run_record,
     load_state,
     query_sha,
     save_state,
+)
+
+logger = logging.getLogger(__name__)
+
+# ErrorList/WarningList entries that mean PubMed searched something other than the query.
+WIDENING = ("PhraseNotFound", "FieldNotFound", "QuotedPhraseNotFound")
+NO_EMAIL = (
+    "no e-mail address for NCBI: set `email:` in kb.yml or NCBI_EMAIL (NCBI asks every "
+    "tool for one, to reach its user before blocking it)"
 )
 
 # MEDLINE statuses of records whose MeSH indexing is still to come.
@@ -44,9 +64,9 @@ NEVER_INDEXED = frozenset({"PubMed-not-MEDLINE", "OLDMEDLINE"})
 class Client(Protocol):
     """What the harvester needs from :class:`generator.eutils.EutilsClient`."""
 
-    def search_ids_split(
-        self, term: str, mindate: dt.date, maxdate: dt.date, datetype: str = "edat"
-    ) -> list[str]: ...
+    def search(
+        self, term: str, mindate: dt.date, maxdate: dt.date, datetype: str = "crdt"
+    ) -> SearchOutcome: ...
 
     def efetch(self, ids: Sequence[str], batch_size: int = 200) -> Iterable[bytes]: ...
 
@@ -75,6 +95,10 @@ class TopicResult:
     updated: int = 0
     errors: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    translation: str | None = None  # PubMed's QueryTranslation of the query
+    query_errors: list[str] = field(default_factory=list)  # its ErrorList
+    query_warnings: list[str] = field(default_factory=list)  # its WarningList
+    notes: list[str] = field(default_factory=list)  # what went differently, without failing
 
     @property
     def ok(self) -> bool:
@@ -90,6 +114,10 @@ class TopicResult:
             "updated": self.updated,
             "errors": self.errors,
             "ok": self.ok,
+            "translation": self.translation,
+            "query_errors": self.query_errors,
+            "query_warnings": self.query_warnings,
+            "notes": self.notes,
         }
 
 
@@ -104,6 +132,11 @@ class HarvestRun:
     ingest: IngestReport = field(default_factory=IngestReport)
     requests: dict[str, int] = field(default_factory=dict)
     summaries: SummaryReport = field(default_factory=SummaryReport)
+    missing: list[str] = field(default_factory=list)  # withheld by efetch this run
+    given_up: list[str] = field(default_factory=list)  # withheld too often: no longer asked
+    revised: list[str] = field(default_factory=list)  # stored pages PubMed's changes rewrote
+    retracted: list[str] = field(default_factory=list)  # of those, newly retracted
+    warnings: list[str] = field(default_factory=list)  # about the run as a whole
 
     @property
     def ok(self) -> bool:
@@ -121,6 +154,11 @@ class HarvestRun:
             "updated": len(self.ingest.updated),
             "requests": dict(sorted(self.requests.items())),
             "topics": [t.as_record() for t in self.topics],
+            "missing": self.missing,
+            "given_up": self.given_up,
+            "revised": self.revised,
+            "retracted": self.retracted,
+            "warnings": self.warnings,
             **({"summaries": self.summaries.as_record()} if self.summaries.mode == "llm" else {}),
         }
 
@@ -174,11 +212,13 @@ def needs_refresh(meta: Mapping[str, Any], today: dt.date, refresh_days: int) ->
 class FetchPlan:
     new: tuple[str, ...]
     retopic: tuple[str, ...]  # on disk, but a topic it did not list matched it
-    refresh: tuple[str, ...]
+    refresh: tuple[str, ...]  # on disk, awaiting MeSH indexing
+    revise: tuple[str, ...] = ()  # on disk, modified in PubMed since the last run
+    retry: tuple[str, ...] = ()  # withheld by efetch on an earlier run
 
     @property
     def all(self) -> list[str]:
-        return sorted({*self.new, *self.retopic, *self.refresh}, key=int)
+        return sorted({*self.new, *self.retopic, *self.refresh, *self.revise, *self.retry}, key=int)
 
 
 def plan_fetch(
@@ -186,8 +226,11 @@ def plan_fetch(
     pages: Mapping[str, Mapping[str, Any]],
     today: dt.date,
     refresh_days: int,
+    revised: Iterable[str] = (),
+    retry: Iterable[str] = (),
 ) -> FetchPlan:
-    """Which PMIDs to fetch, each once (pure)."""
+    """Which PMIDs to fetch, each once (pure). ``revised``: PMIDs PubMed modified lately
+    (only those with a page count); ``retry``: PMIDs efetch withheld before."""
     new, retopic = [], []
     for pmid, topics in matched.items():
         meta = pages.get(pmid)
@@ -201,7 +244,57 @@ def plan_fetch(
         for pmid, meta in pages.items()
         if pmid not in planned and needs_refresh(meta, today, refresh_days)
     ]
-    return FetchPlan(tuple(sorted(new, key=int)), tuple(sorted(retopic, key=int)), tuple(refresh))
+    planned.update(refresh)
+    revise = sorted(
+        {p for p in revised if p in pages and not pages[p].get("sample")} - planned, key=int
+    )
+    again = sorted(set(retry) - planned - set(revise), key=int)
+    return FetchPlan(
+        tuple(sorted(new, key=int)),
+        tuple(sorted(retopic, key=int)),
+        tuple(refresh),
+        tuple(revise),
+        tuple(again),
+    )
+
+
+def query_problems(outcome: SearchOutcome) -> list[str]:
+    """The ErrorList/WarningList entries that say PubMed widened the query (pure)."""
+    return [e for e in (*outcome.errors, *outcome.warnings) if e.split(":", 1)[0] in WIDENING]
+
+
+def widened_message(problems: Sequence[str], translation: str | None) -> str:
+    """Why a topic whose query PubMed widened was not harvested (pure)."""
+    searched = f"“{translation}”" if translation else "what was left of it"
+    return (
+        f"PubMed did not run the query as written ({'; '.join(problems)}) and searched "
+        f"{searched} instead: fix the query, or set allow_query_warnings: true on the "
+        "topic to accept the widened search"
+    )
+
+
+def update_missing(
+    missing: Mapping[str, MissingRecord],
+    received: Iterable[str],
+    withheld: Iterable[str],
+    matched: Mapping[str, set[str]],
+    today: dt.date,
+    give_up_runs: int,
+) -> dict[str, MissingRecord]:
+    """The withheld-PMID ledger after a run (pure): PMIDs ``received`` leave it; PMIDs
+    withheld again count one more run and are given up at ``give_up_runs``."""
+    out = dict(missing)
+    withheld = set(withheld)
+    for pmid in set(received) - withheld:
+        out.pop(pmid, None)
+    for pmid in withheld:
+        old = out.get(pmid)
+        runs = (old.runs if old else 0) + 1
+        topics = tuple(sorted({*(old.topics if old else ()), *matched.get(pmid, ())}))
+        first = old.first_seen if old else today.isoformat()
+        given_up = today.isoformat() if runs >= give_up_runs else ""
+        out[pmid] = MissingRecord(first, runs, topics, given_up)
+    return out
 
 
 def load_page_meta(site_src: Path) -> dict[str, dict[str, Any]]:
@@ -225,44 +318,121 @@ def harvest(
     state = load_state(config.state_dir)
     today = clock.today()
     run = HarvestRun(started=clock.timestamp(), dry_run=dry_run)
+    if not getattr(client, "email", "?"):
+        run.warnings.append(NO_EMAIL)
+        logger.warning("%s", NO_EMAIL)
+        progress(f"warning: {NO_EMAIL}")
 
     matched: dict[str, set[str]] = {}
     for topic in topics:
         window = topic_window(topic, state.topics.get(topic.name), config.harvest, today, since)
         result = TopicResult(topic.name, topic.query, window)
         run.topics.append(result)
-        try:
-            ids = client.search_ids_split(topic.query, window.start, window.end, window.datetype)
-        except KBError as exc:
-            result.errors.append(str(exc))
-            progress(f"{topic.name}: search failed: {exc}")
-            continue
-        if topic.max_results is not None:
-            ids = ids[: topic.max_results]
-        result.ids, result.hits = list(ids), len(ids)
+        ids = _search_topic(client, topic, result, progress)
         for pmid in ids:
             matched.setdefault(pmid, set()).add(topic.name)
-        progress(
-            f"{topic.name}: {len(ids)} hits in {window.start}..{window.end} ({window.datetype})"
-        )
 
     pages = load_page_meta(config.site_src)
-    plan = plan_fetch(matched, pages, today, config.harvest.refresh_days)
+    revised = set() if dry_run else _search_revisions(client, config, state, topics, run, today)
+    retry = state.retry_ids() if not topic_names else []
+    for pmid in retry:
+        matched.setdefault(pmid, set()).update(state.missing[pmid].topics)
+    plan = plan_fetch(matched, pages, today, config.harvest.refresh_days, revised, retry)
     progress(
         f"to fetch: {len(plan.all)} ({len(plan.new)} new, {len(plan.retopic)} with a new topic, "
-        f"{len(plan.refresh)} awaiting MeSH)"
+        f"{len(plan.revise)} revised in PubMed, {len(plan.refresh)} awaiting MeSH, "
+        f"{len(plan.retry)} withheld before)"
     )
     if dry_run:
         run.finished = clock.timestamp()
         return run
 
-    _fetch_and_write(config, client, plan, matched, today, run, progress)
-    _tally(run)
+    received = _fetch_and_write(config, client, plan, matched, pages, today, run, progress)
+    _tally(run, plan)
+    state.missing = update_missing(
+        state.missing,
+        received,
+        run.missing,
+        matched,
+        today,
+        config.harvest.missing_give_up_runs,
+    )
+    run.given_up = sorted(
+        (p for p in run.missing if state.missing[p].given_up == today.isoformat()), key=int
+    )
+    _note_missing(run, matched, state)
     _advance_state(config, state, run, topics)
     run.requests = _requests(client)
     run.finished = clock.timestamp()
     append_run_record(config.state_dir, run.as_record())
     return run
+
+
+def _search_topic(
+    client: Client, topic: Topic, result: TopicResult, progress: Callable[[str], None]
+) -> list[str]:
+    """Search one topic over its window; the ids to harvest ([] when it failed)."""
+    window = result.window
+    try:
+        outcome = client.search(topic.query, window.start, window.end, window.datetype)
+    except KBError as exc:
+        result.errors.append(str(exc))
+        progress(f"{topic.name}: search failed: {exc}")
+        return []
+    result.translation = outcome.translation
+    result.query_errors, result.query_warnings = list(outcome.errors), list(outcome.warnings)
+    result.notes += outcome.notes
+    span = f"{window.start}..{window.end} ({window.datetype})"
+    searched = f"PubMed searched: {outcome.translation}" if outcome.translation else ""
+    problems = query_problems(outcome)
+    if problems and not topic.allow_query_warnings:
+        result.errors.append(widened_message(problems, outcome.translation))
+        progress(f"{topic.name}: NOT harvested, {result.errors[-1]}")
+        return []
+    if problems:
+        result.notes.append(f"widened query accepted (allow_query_warnings): {'; '.join(problems)}")
+    ids = outcome.ids
+    if topic.max_results is not None:
+        ids = ids[: topic.max_results]
+    result.ids, result.hits = list(ids), len(ids)
+    progress(f"{topic.name}: {len(ids)} hits in {span}; {searched}".rstrip("; "))
+    for note in result.notes:
+        progress(f"{topic.name}: note: {note}")
+    return result.ids
+
+
+def _search_revisions(
+    client: Client,
+    config: Config,
+    state: HarvestState,
+    topics: Sequence[Topic],
+    run: HarvestRun,
+    today: dt.date,
+) -> set[str]:
+    """PMIDs each topic harvested before that PubMed modified since its last success.
+
+    Searched on the modification date (``mdat``, a record's ``DateRevised``, PubMed's
+    ``[lr]``) from the topic's last success to today; the caller keeps only those with a
+    page on disk. One search per topic and run. A failed search
+    fails its topic, so the window is searched again next run.
+    """
+    if not config.harvest.revisions:
+        return set()
+    found: set[str] = set()
+    for topic, result in zip(topics, run.topics, strict=True):
+        old = state.topics.get(topic.name)
+        if not result.ok or old is None or old.query_sha != query_sha(topic.query):
+            continue  # a topic's first harvest fetches every paper it has anyway
+        # From the last run's day on: a record modified that day may have changed after
+        # it was fetched; one modified earlier was fetched as it is.
+        start = min(dt.date.fromisoformat(old.last_success), today)
+        try:
+            outcome = client.search(topic.query, start, today, "mdat")
+        except KBError as exc:
+            result.errors.append(f"search for revised records failed: {exc}")
+            continue
+        found.update(outcome.ids)
+    return found
 
 
 def _select_topics(config: Config, names: Sequence[str]) -> list[Topic]:
@@ -283,25 +453,26 @@ def _fetch_and_write(
     client: Client,
     plan: FetchPlan,
     matched: Mapping[str, set[str]],
+    pages: Mapping[str, Mapping[str, Any]],
     today: dt.date,
     run: HarvestRun,
     progress: Callable[[str], None],
-) -> None:
-    """Fetch the planned PMIDs batch by batch, writing each batch's pages at once.
+) -> set[str]:
+    """Fetch the planned PMIDs batch by batch, writing each batch's pages at once; return
+    the PMIDs received.
 
     A failed batch is recorded against the topics that matched its PMIDs (so their
-    state does not advance), and the other batches go on.
+    state does not advance), and the other batches go on. Ids a batch left out are asked
+    once more on their own; those still missing go to ``run.missing``.
     """
+    received: set[str] = set()
     todo = plan.all
     size = config.harvest.batch_size
     refresh = set(plan.refresh)
     for start in range(0, len(todo), size):
         batch = todo[start : start + size]
         try:
-            bodies = list(client.efetch(batch, batch_size=size))
-        except MissingRecordsError as exc:
-            bodies = [exc.document]
-            _record_fetch_error(run, matched, set(exc.missing_ids), "not returned by efetch")
+            bodies = _fetch_batch(client, batch, size, run, progress)
         except KBError as exc:
             _record_fetch_error(run, matched, set(batch), str(exc))
             progress(f"efetch failed for {batch[0]}..{batch[-1]}: {exc}")
@@ -319,9 +490,58 @@ def _fetch_and_write(
                 summaries=summaries,
             )
             _merge(run.ingest, report)
+            received.update(r.pmid for r in records)
             run.fetched += len(records)
             run.refreshed += sum(1 for r in records if r.pmid in refresh)
+            run.retracted += [
+                r.pmid
+                for r in records
+                if r.retracted and r.pmid in pages and not pages[r.pmid].get("retracted")
+            ]
         progress(f"fetched {min(start + size, len(todo))}/{len(todo)}")
+    return received
+
+
+def _fetch_batch(
+    client: Client,
+    batch: list[str],
+    size: int,
+    run: HarvestRun,
+    progress: Callable[[str], None],
+) -> list[bytes]:
+    """One batch's documents; ids efetch left out are asked once more on their own."""
+    try:
+        return list(client.efetch(batch, batch_size=size))
+    except MissingRecordsError as exc:
+        bodies, missing = [exc.document], list(exc.missing_ids)
+    try:
+        bodies += list(client.efetch(missing, batch_size=len(missing)))
+        missing = []
+    except MissingRecordsError as again:
+        bodies.append(again.document)
+        missing = list(again.missing_ids)
+    except KBError as exc:
+        progress(f"efetch of {len(missing)} left-out records failed: {exc}")
+    if missing:
+        progress(f"efetch did not return {len(missing)} records: {', '.join(missing[:10])}")
+        run.missing += missing
+    return bodies
+
+
+def _note_missing(run: HarvestRun, matched: Mapping[str, set[str]], state: HarvestState) -> None:
+    """Tell each topic which of its PMIDs efetch withheld (a note: the window advances)."""
+    for result in run.topics:
+        mine = [p for p in run.missing if result.name in matched.get(p, ())]
+        if not mine:
+            continue
+        shown = ", ".join(mine[:10]) + (", ..." if len(mine) > 10 else "")
+        gave_up = [p for p in mine if state.missing[p].given_up]
+        tail = (
+            f"; given up after {state.missing[gave_up[0]].runs} runs: {', '.join(gave_up)}"
+            if gave_up
+            else "; asked again next run"
+        )
+        result.notes.append(f"{len(mine)} records not returned by efetch ({shown}){tail}")
 
 
 def _record_fetch_error(
@@ -341,11 +561,14 @@ def _merge(total: IngestReport, part: IngestReport) -> None:
     total.filtered += part.filtered
 
 
-def _tally(run: HarvestRun) -> None:
+def _tally(run: HarvestRun, plan: FetchPlan) -> None:
     created, updated = set(run.ingest.created), set(run.ingest.updated)
     for result in run.topics:
         result.new = sum(1 for pmid in result.ids if pmid in created)
         result.updated = sum(1 for pmid in result.ids if pmid in updated)
+    changed_upstream = {*plan.revise, *plan.refresh}
+    run.revised = sorted(updated & changed_upstream, key=int)
+    run.retracted = sorted(set(run.retracted), key=int)
 
 
 def _advance_state(
@@ -362,7 +585,8 @@ def _advance_state(
         old = state.topics.get(topic.name)
         sha = query_sha(topic.query)
         first = old.first_day if old and old.query_sha == sha else result.window.start.isoformat()
-        state.topics[topic.name] = TopicState(sha, first, result.window.end.isoformat())
+        end = result.window.end.isoformat()
+        state.topics[topic.name] = TopicState(sha, first, end, result.window.datetype)
     save_state(config.state_dir, state)
 
 

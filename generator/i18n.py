@@ -148,6 +148,16 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "status_empty": "Topic “{topic}” found nothing in the last {runs} harvests: check its query.",
         "status_warning": "Topic returns nothing",
         "status_history": "Recent harvests",
+        "status_searched": "What PubMed searched",
+        "status_searched_intro": "PubMed's own translation of each query, and what it said about it.",
+        "status_query_errors": "PubMed's errors",
+        "status_query_warnings": "PubMed's warnings",
+        "status_notes": "Notes",
+        "status_run_warning": "Harvest warning",
+        "status_missing": "Records PubMed listed but did not return (asked again on the next runs)",
+        "status_given_up": "given up after {runs} runs",
+        "revised_line": "{n} papers revised in PubMed since they were collected; {m} newly retracted",
+
         "status_started": "Started",
     },
     "ko": {
@@ -287,6 +297,16 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "status_empty": "주제 “{topic}”는 최근 {runs}번의 수집에서 아무것도 찾지 못했습니다. 검색식을 확인하세요.",
         "status_warning": "결과 없는 주제",
         "status_history": "최근 수집",
+        "status_searched": "PubMed가 실제로 검색한 식",
+        "status_searched_intro": "각 검색식을 PubMed가 해석한 결과와 PubMed가 남긴 메시지입니다.",
+        "status_query_errors": "PubMed 오류",
+        "status_query_warnings": "PubMed 경고",
+        "status_notes": "참고",
+        "status_run_warning": "수집 경고",
+        "status_missing": "PubMed가 목록에는 있지만 내려주지 않은 레코드 (다음 수집에서 다시 요청)",
+        "status_given_up": "{runs}번 시도 후 포기",
+        "revised_line": "수집 후 PubMed에서 수정된 논문 {n}편, 새로 철회된 논문 {m}편",
+
         "status_started": "시작",
     },
 }

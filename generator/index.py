@@ -294,6 +294,13 @@ def _whats_new(
     day = str(run.get("started", ""))[:10]
     new = [e for e in entries if (e.collected or "") >= day]
     out = [f"## {lab['whats_new']}", "", lab["whats_new_intro"].format(date=day, n=len(new)), ""]
+    revised, retracted = run.get("revised") or [], run.get("retracted") or []
+    if revised or retracted:
+        by_pmid = {e.pmid: e for e in entries}
+        line_ = lab["revised_line"].format(n=len(revised), m=len(retracted))
+        out += [line_ + ("" if not retracted else ":"), ""]
+        out += [line(by_pmid[p], "", lab) for p in retracted if p in by_pmid]
+        out += [""] if retracted else []
     by_topic: dict[str, list[Entry]] = defaultdict(list)
     for e in new:
         for k in e.search_keywords:

@@ -75,6 +75,11 @@ def render_status(runs: Sequence[dict[str, Any]], config: Config, lab: dict[str,
             warnings.append(lab["status_empty"].format(topic=t.get("name"), runs=streak))
     for w in warnings:
         body += ["", f'!!! warning "{lab["status_warning"]}"', "", f"    {escape_md(w)}"]
+    for w in run.get("warnings") or []:
+        body += ["", f'!!! warning "{lab["status_run_warning"]}"', "", f"    {escape_md(str(w))}"]
+    body += _changes(run, lab)
+    body += _missing(run, config, lab)
+    body += _searched(run.get("topics", []), lab)
     body += ["", f"## {lab['status_history']}", ""]
     body += [
         f"| {lab['status_started']} | {lab['status_result']} | {lab['status_new']} |",
@@ -84,3 +89,54 @@ def render_status(runs: Sequence[dict[str, Any]], config: Config, lab: dict[str,
         mark = "✅" if r.get("ok") else "❌"
         body.append(f"| {escape_md(str(r.get('started')))} | {mark} | {r.get('new', 0)} |")
     return page(lab["status"], body)
+
+
+def _paper_links(pmids: Sequence[str]) -> str:
+    return ", ".join(f"[{p}](papers/{p}.md)" for p in pmids)
+
+
+def _changes(run: dict[str, Any], lab: dict[str, str]) -> list[str]:
+    """Stored papers that PubMed revised, and which of them are newly retracted."""
+    revised, retracted = run.get("revised") or [], run.get("retracted") or []
+    if not revised and not retracted:
+        return []
+    out = ["", lab["revised_line"].format(n=len(revised), m=len(retracted)) + ":", ""]
+    if retracted:
+        out.append(f"- ⚠ {_paper_links(retracted)}")
+    if revised:
+        out.append(f"- {_paper_links(revised[:50])}" + (" …" if len(revised) > 50 else ""))
+    return out
+
+
+def _missing(run: dict[str, Any], config: Config, lab: dict[str, str]) -> list[str]:
+    """PMIDs efetch withheld this run, linked to PubMed; those given up marked."""
+    missing = run.get("missing") or []
+    if not missing:
+        return []
+    given_up = set(run.get("given_up") or [])
+    gave = lab["status_given_up"].format(runs=config.harvest.missing_give_up_runs)
+    items = [
+        f"[{p}](https://pubmed.ncbi.nlm.nih.gov/{p}/)" + (f" ({gave})" if p in given_up else "")
+        for p in missing
+    ]
+    return ["", f"{lab['status_missing']}: {', '.join(items)}"]
+
+
+def _searched(topics: Sequence[dict[str, Any]], lab: dict[str, str]) -> list[str]:
+    """Per topic, PubMed's translation of its query, its ErrorList/WarningList and notes."""
+    keys = ("translation", "query_errors", "query_warnings", "notes")
+    shown = [t for t in topics if any(t.get(k) for k in keys)]
+    if not shown:
+        return []
+    out = ["", f"## {lab['status_searched']}", "", lab["status_searched_intro"], ""]
+    for t in shown:
+        translation = escape_html(str(t.get("translation") or "—"))
+        out.append(f"- **{escape_md(str(t.get('name')))}**: <code>{translation}</code>")
+        for key, label in (
+            ("query_errors", lab["status_query_errors"]),
+            ("query_warnings", lab["status_query_warnings"]),
+            ("notes", lab["status_notes"]),
+        ):
+            for item in t.get(key) or []:
+                out.append(f"    - {label}: {escape_md(str(item))}")
+    return out

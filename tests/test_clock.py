@@ -77,7 +77,7 @@ def test_the_harvest_dates_pages_and_run_records_by_the_clock(tmp_path, monkeypa
     assert record["topics"][0]["window"] == {
         "start": "2031-06-04",
         "end": "2031-07-04",
-        "datetype": "edat",
+        "datetype": "crdt",
     }
     page = (tmp_path / "site_src" / "papers" / "300.md").read_text(encoding="utf-8")
     assert "collected: '2031-07-04'" in page and "updated: '2031-07-04'" in page

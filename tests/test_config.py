@@ -150,7 +150,14 @@ def test_config_error_message_names_the_file_and_lists_every_error(tmp_path):
             minimal(topics=[{"name": "a", "query": "q", "max_results": 0}]),
             "topics[0].max_results: must be",
         ),
-        (minimal(harvest={"datetype": "mdat"}), "harvest.datetype: expected one of edat, pdat"),
+        (minimal(harvest={"datetype": "mdat"}), "harvest.datetype: expected one of crdt, edat, pdat"),
+        (minimal(harvest={"revisions": "yes"}), "harvest.revisions: expected true or false"),
+        (minimal(harvest={"retry_budget_s": -1}), "harvest.retry_budget_s: must be >= 0"),
+        (minimal(harvest={"missing_give_up_runs": 0}), "harvest.missing_give_up_runs: must be"),
+        (
+            minimal(topics=[{"name": "a", "query": "q", "allow_query_warnings": 1}]),
+            "topics[0].allow_query_warnings: expected true or false",
+        ),
         (minimal(harvest={"lookback_days": "30"}), "harvest.lookback_days: expected an integer"),
         (minimal(harvest={"overlap_days": -1}), "harvest.overlap_days: must be >= 0"),
         (minimal(harvest={"batch_size": 10001}), "harvest.batch_size: must be <= 10000"),
@@ -315,3 +322,13 @@ def test_config_is_frozen():
     config = parse_config(minimal(), Path("/kb"))
     with pytest.raises(AttributeError):
         config.site = None  # type: ignore[misc]
+
+
+def test_harvest_defaults_suit_the_live_pubmed():
+    config = parse_config(minimal(), Path("/kb"), source="test")
+    h = config.harvest
+    # crdt: the day a record entered PubMed, so late-added records are found (edat is
+    # set to the publication date for records added over a year after publication).
+    assert h.datetype == "crdt" and h.revisions is True
+    assert h.retry_budget_s == 300 and h.missing_give_up_runs == 5
+    assert config.topics[0].allow_query_warnings is False

@@ -120,7 +120,7 @@ def test_overlapping_topics_fetch_each_pmid_once_and_never_get_429(tmp_path: Pat
     assert pages["100"]["collected"] == TODAY.isoformat()
     by_name = {t.name: t for t in run.topics}
     assert (by_name["exosomes"].hits, by_name["exosomes"].new) == (3, 3)
-    assert by_name["genomics"].window == Window(day("2026-01-01"), TODAY, "edat")
+    assert by_name["genomics"].window == Window(day("2026-01-01"), TODAY, "crdt")
     # every request named the tool and the contact address
     assert all(r.params.get("tool") and r.params.get("email") for r in standin.requests)
 
@@ -143,8 +143,12 @@ def test_second_run_refinds_papers_in_the_overlap_without_fetching_or_rewriting(
     exosomes = run.topics[0]
     assert exosomes.window.start == TODAY - dt.timedelta(days=3)
     assert sorted(exosomes.ids) == ["105", "106"]  # found again, inside the overlap
-    assert standin.counts["efetch"] == 0 and standin.counts["esearch"] == len(TOPICS)
-    assert run.fetched == 0 and (exosomes.new, exosomes.updated) == (0, 0)
+    # One search per topic, and one for records modified since the last run: 106 was
+    # modified (created) on the last run's day, perhaps after it was fetched, so it is
+    # fetched again, and found unchanged.
+    assert standin.counts["esearch"] == 2 * len(TOPICS)
+    assert standin.fetched_ids() == ["106"]
+    assert run.fetched == 1 and (exosomes.new, exosomes.updated) == (0, 0) and run.revised == []
     assert snapshot(config.site_src) == before  # same bytes, same mtimes: nothing rewritten
 
 
@@ -240,19 +244,61 @@ def test_interrupted_run_leaves_no_broken_page_and_rerun_completes(tmp_path: Pat
     assert load_state(config.state_dir).topics["t"].last_success == TODAY.isoformat()
 
 
-def test_efetch_missing_records_fail_the_topic_but_keep_the_rest(tmp_path: Path) -> None:
-    records = {str(p): minimal_article(str(p)) for p in (400, 401)}
-    standin = EutilsStandin(
-        {"t": [("400", day("2026-01-02")), ("401", day("2026-01-02")), ("402", day("2026-01-02"))]},
-        records=records,
-        rate_limit=False,
-    )
-    config = make_config(tmp_path, [{"name": "t", "query": "t"}])
+def test_withheld_pmid_is_retried_alone_skipped_then_given_up_without_holding_back(
+    tmp_path: Path,
+) -> None:
+    # Live efetch silently leaves out PMIDs it cannot serve; some never come back.
+    entries = [(str(p), day("2026-01-02")) for p in (400, 401, 402, 403)]
+    standin = EutilsStandin({"t": entries}, make_record=minimal_article, rate_limit=False)
+    standin.withhold(["402"])  # for good
+    standin.withhold(["403"], times=1)  # left out of the big batch only
+    config = make_config(tmp_path, [{"name": "t", "query": "t"}], missing_give_up_runs=3)
     with standin.serve() as url:
         run = harvest(config, fast_client(url), at(TODAY))
-    assert not run.ok and "402" in run.topics[0].errors[0]
-    assert sorted(papers_on_disk(config)) == ["400", "401"]
-    assert "t" not in load_state(config.state_dir).topics
+        # 403 came back when asked again on its own; 402 did not: skipped, with a note,
+        # and the topic's window advances (it never holds a topic back).
+        assert run.ok and run.missing == ["402"] and run.given_up == []
+        assert sorted(papers_on_disk(config)) == ["400", "401", "403"]
+        assert standin.fetched_ids()[-2:] == ["402", "403"]  # the second, smaller batch
+        assert run.topics[0].notes == [
+            "1 records not returned by efetch (402); asked again next run"
+        ]
+        state = load_state(config.state_dir)
+        assert state.topics["t"].last_success == TODAY.isoformat()
+        assert state.missing["402"].runs == 1 and state.missing["402"].topics == ("t",)
+        record = load_run_records(config.state_dir)[-1]
+        assert record["missing"] == ["402"] and record["ok"] is True
+
+        # Later runs ask for 402 again even though the topic's window has moved on...
+        for n in (2, 3):
+            standin.reset_log()
+            later = at(TODAY + dt.timedelta(days=7 * n))
+            run = harvest(config, fast_client(url), later)
+            assert "402" in standin.fetched_ids(answered_only=False)
+        # ...and give up after missing_give_up_runs, saying so.
+        assert run.given_up == ["402"] and "given up after 3 runs: 402" in run.topics[0].notes[0]
+        assert load_state(config.state_dir).missing["402"].given_up == (
+            TODAY + dt.timedelta(days=21)
+        ).isoformat()
+        standin.reset_log()
+        harvest(config, fast_client(url), at(TODAY + dt.timedelta(days=28)))
+        assert "402" not in standin.fetched_ids(answered_only=False)
+
+
+def test_a_withheld_pmid_served_later_gets_its_page_and_topic(tmp_path: Path) -> None:
+    standin = EutilsStandin(
+        {"t": [("500", day("2026-01-02")), ("501", day("2026-01-02"))]},
+        make_record=minimal_article,
+        rate_limit=False,
+    )
+    standin.withhold(["501"], times=2)  # the batch and the retry alone
+    config = make_config(tmp_path, [{"name": "t", "query": "t"}])
+    with standin.serve() as url:
+        assert harvest(config, fast_client(url), at(TODAY)).missing == ["501"]
+        run = harvest(config, fast_client(url), at(TODAY + dt.timedelta(days=30)))
+    assert run.missing == [] and "501" in run.ingest.created
+    assert papers_on_disk(config)["501"]["search_keywords"] == ["t"]
+    assert load_state(config.state_dir).missing == {}
 
 
 def test_truncated_efetch_is_retried_and_esearch_error_fails_the_topic(tmp_path: Path) -> None:
@@ -351,21 +397,21 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("state", "harvest_cfg", "since", "expected"),
     [
-        (None, {"since": "2026-01-01"}, None, ("2026-01-01", "2026-03-01", "edat")),
-        (None, {"lookback_days": 10}, None, ("2026-02-19", "2026-03-01", "edat")),
+        (None, {"since": "2026-01-01"}, None, ("2026-01-01", "2026-03-01", "crdt")),
+        (None, {"lookback_days": 10}, None, ("2026-02-19", "2026-03-01", "crdt")),
         (
             TopicState(query_sha("q"), "2026-01-01", "2026-02-20"),
             {"since": "2026-01-01", "overlap_days": 3},
             None,
-            ("2026-02-17", "2026-03-01", "edat"),
+            ("2026-02-17", "2026-03-01", "crdt"),
         ),
         (  # the query changed: start again
             TopicState(query_sha("other"), "2026-01-01", "2026-02-20"),
             {"since": "2026-01-01"},
             None,
-            ("2026-01-01", "2026-03-01", "edat"),
+            ("2026-01-01", "2026-03-01", "crdt"),
         ),
-        (None, {"since": "2026-01-01"}, "2025-06-01", ("2025-06-01", "2026-03-01", "edat")),
+        (None, {"since": "2026-01-01"}, "2025-06-01", ("2025-06-01", "2026-03-01", "crdt")),
         (
             None,
             {"since": "2020-01-01", "until": "2020-12-31", "datetype": "pdat"},
