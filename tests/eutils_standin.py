@@ -172,7 +172,7 @@ class EutilsStandin:
     ) -> None:
         self._lock = threading.Lock()
         self._searches: dict[str, list[tuple[str, Dates]]] = {}
-        self._search_notes: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {}
+        self._search_notes: dict[str, tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]] = {}
         self._withheld: dict[str, int | None] = {}
         self._revised: dict[str, date] = {}
         for term, entries in (searches or {}).items():
@@ -200,7 +200,7 @@ class EutilsStandin:
         *,
         not_found: Sequence[str] = (),
         quoted_not_found: Sequence[str] = (),
-        unlisted: int = 0,
+        unlisted: Sequence[str] = (),
     ) -> None:
         """Let ``term`` match ``entries`` (``(pmid, date)``; date as ``date`` or YYYY/MM/DD,
         or a mapping datetype → date).
@@ -208,12 +208,16 @@ class EutilsStandin:
         ``not_found`` plays PubMed dropping unknown terms and running the rest: the answer
         lists the hits *and* ``ErrorList/PhraseNotFound`` for each; ``quoted_not_found``
         adds ``WarningList/QuotedPhraseNotFound``. ``unlisted`` plays esearch counting more
-        ids than it lists: ``Count`` includes every entry, the list leaves out the last ones.
+        ids than it lists: ``Count`` includes these PMIDs, the id list never shows them.
         """
         key = _norm_term(term)
         with self._lock:
             self._searches[key] = _entries(entries)
-            self._search_notes[key] = (tuple(not_found), tuple(quoted_not_found), unlisted)
+            self._search_notes[key] = (
+                tuple(not_found),
+                tuple(quoted_not_found),
+                frozenset(str(p) for p in unlisted),
+            )
 
     def withhold(self, pmids: Sequence[str], times: int | None = None) -> None:
         """efetch leaves these PMIDs out (of the next ``times`` answers naming each; None:
@@ -382,7 +386,7 @@ class EutilsStandin:
         webenv, query_key = p.get("webenv"), p.get("query_key")
         errors: list[tuple[str, str]] = []
         warnings: list[tuple[str, str]] = []
-        unlisted = 0
+        unlisted: frozenset[str] = frozenset()
         with self._lock:
             if query_key:
                 sets = self._histories.get(webenv or "")
@@ -400,7 +404,8 @@ class EutilsStandin:
                     errors.append(("PhraseNotFound", term))
                     warnings.append(("OutputMessage", "No items found."))
                 else:
-                    not_found, quoted, unlisted = self._search_notes.get(term, ((), (), 0))
+                    notes = self._search_notes.get(term, ((), (), frozenset()))
+                    not_found, quoted, unlisted = notes
                     errors += [("PhraseNotFound", t) for t in not_found]
                     warnings += [("QuotedPhraseNotFound", t) for t in quoted]
                 if stored is not None:
@@ -428,7 +433,7 @@ class EutilsStandin:
                 webenv = query_key = None
         count = len(entries)
         if unlisted:
-            entries = entries[: max(0, len(entries) - unlisted)]
+            entries = [e for e in entries if e[0] not in unlisted]
         ids = [pmid for pmid, _ in entries[retstart : min(retstart + retmax, LIST_CAP)]]
         translation = term or f"#{p.get('query_key')}"
         if uid_range is not None:
@@ -637,6 +642,26 @@ def minimal_article(
         "</History><PublicationStatus>ppublish</PublicationStatus>"
         f'<ArticleIdList><ArticleId IdType="pubmed">{pmid}</ArticleId></ArticleIdList>'
         "</PubmedData></PubmedArticle>"
+    )
+
+
+def retracted_article(pmid: str, notice_pmid: str, revised: date, **kwargs: Any) -> str:
+    """:func:`minimal_article` as PubMed shows it once retracted: a ``RetractionIn`` link to
+    the notice, the "Retracted Publication" type, and ``DateRevised`` of the change."""
+    xml = minimal_article(pmid, **kwargs)
+    ymd = f"<Year>{revised.year}</Year><Month>{revised.month:02d}</Month>"
+    ymd += f"<Day>{revised.day:02d}</Day>"
+    xml = re.sub(r"<DateRevised>.*?</DateRevised>", f"<DateRevised>{ymd}</DateRevised>", xml)
+    xml = xml.replace(
+        "</PublicationTypeList>",
+        '<PublicationType UI="D016441">Retracted Publication</PublicationType>'
+        "</PublicationTypeList>",
+    )
+    return xml.replace(
+        "</MedlineJournalInfo>",
+        '</MedlineJournalInfo><CommentsCorrectionsList><CommentsCorrections RefType="RetractionIn">'
+        f"<RefSource>J Standin Stud. {revised.year}</RefSource>"
+        f'<PMID Version="1">{notice_pmid}</PMID></CommentsCorrections></CommentsCorrectionsList>',
     )
 
 

@@ -150,7 +150,10 @@ def test_config_error_message_names_the_file_and_lists_every_error(tmp_path):
             minimal(topics=[{"name": "a", "query": "q", "max_results": 0}]),
             "topics[0].max_results: must be",
         ),
-        (minimal(harvest={"datetype": "mdat"}), "harvest.datetype: expected one of crdt, edat, pdat"),
+        (
+            minimal(harvest={"datetype": "mdat"}),
+            "harvest.datetype: expected one of crdt, edat, pdat",
+        ),
         (minimal(harvest={"revisions": "yes"}), "harvest.revisions: expected true or false"),
         (minimal(harvest={"retry_budget_s": -1}), "harvest.retry_budget_s: must be >= 0"),
         (minimal(harvest={"missing_give_up_runs": 0}), "harvest.missing_give_up_runs: must be"),

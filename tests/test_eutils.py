@@ -734,7 +734,8 @@ def test_retry_budget_ends_the_retries_and_says_how_long(server, fake):
 def test_short_id_list_is_kept_with_a_note(server, fake):
     # esearch has counted more ids than it listed; the listing's end is accepted.
     standin = EutilsStandin(rate_limit=False)
-    standin.add_search("asthma", year_entries(250), unlisted=7)
+    entries = year_entries(250)
+    standin.add_search("asthma", entries, unlisted=[pmid for pmid, _ in entries[-7:]])
     client = make_client(standin.register(server), fake, page_size=100)
     outcome = client.search("asthma", date(2023, 1, 1), date(2023, 12, 31))
     assert len(outcome.ids) == 243

@@ -277,9 +277,10 @@ def test_withheld_pmid_is_retried_alone_skipped_then_given_up_without_holding_ba
             assert "402" in standin.fetched_ids(answered_only=False)
         # ...and give up after missing_give_up_runs, saying so.
         assert run.given_up == ["402"] and "given up after 3 runs: 402" in run.topics[0].notes[0]
-        assert load_state(config.state_dir).missing["402"].given_up == (
-            TODAY + dt.timedelta(days=21)
-        ).isoformat()
+        assert (
+            load_state(config.state_dir).missing["402"].given_up
+            == (TODAY + dt.timedelta(days=21)).isoformat()
+        )
         standin.reset_log()
         harvest(config, fast_client(url), at(TODAY + dt.timedelta(days=28)))
         assert "402" not in standin.fetched_ids(answered_only=False)
