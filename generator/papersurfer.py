@@ -1014,8 +1014,8 @@ def _harvest_and_filters(c: _Conversion) -> tuple[list[str], list[str]]:
             )
     if not fixed:
         harvest += [
-            "  datetype: edat          # Paper Surfer filtered on publication date; edat (the",
-            "                          # date PubMed added a record) also catches late indexing",
+            "  datetype: crdt          # Paper Surfer filtered on publication date; crdt (the",
+            "                          # day a record entered PubMed) also finds late-added ones",
         ]
     filters = ["  filters:"]
     length = settings.get("min_abstract_length")
