@@ -144,6 +144,7 @@ def serve(config: Config, address: str, site_dir: Path | None = None) -> int:
 
 def make_client(config: Config, **kwargs: object) -> EutilsClient:
     """An E-utilities client from the config and the environment (NCBI_* variables)."""
+    kwargs.setdefault("retry_budget_s", config.harvest.retry_budget_s)
     return client_from_env(config.eutils_url, config.email, **kwargs)
 
 

@@ -249,3 +249,14 @@ def test_one_harvest_meets_every_habit_of_the_live_pubmed(tmp_path: Path) -> Non
     assert "1 newly retracted" in status and "[802](papers/802.md)" in status
     assert "[803](https://pubmed.ncbi.nlm.nih.gov/803/)" in status  # still withheld
     assert "PhraseNotFound: zzyxq" in status and "vesicles AND zzyxq AND" in status
+
+
+def test_the_retry_budget_comes_from_kb_yml(tmp_path: Path, monkeypatch) -> None:
+    from generator.pipeline import make_client
+
+    monkeypatch.delenv("NCBI_API_KEY", raising=False)
+    config = make_config(tmp_path, [{"name": "t", "query": "t"}], retry_budget_s=42)
+    with make_client(config) as client:
+        assert client.retry_budget_s == 42
+    with make_client(config, retry_budget_s=0) as client:  # the reachability probe's choice
+        assert client.retry_budget_s == 0
