@@ -156,6 +156,7 @@ def test_record_retracted_after_harvest_is_refetched_rewritten_and_reported(
     assert [(p["mindate"], p["maxdate"]) for p in mdat] == [("2026/03/01", "2026/03/08")]
     meta, body = split_page(page_text(config, "701"), "701.md")
     assert meta["retracted"] is True and meta["collected"] == TODAY.isoformat()
+    assert meta["search_keywords"] == ["t"]  # kept, though no topic search listed it now
     assert meta["updated"] == (TODAY + dt.timedelta(days=7)).isoformat()
     assert "My reading notes." in body and "!!! danger" in body
     write_index_pages(config.site_src, config)
