@@ -8,6 +8,7 @@ are rejected so that a typo never silently does nothing.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -374,9 +375,7 @@ def _parse_topics(c: _Checker, raw: Any) -> tuple[Topic, ...]:
                 priority_keywords=_parse_priority(c, t.get("priority_keywords"), path),
                 exclude_keywords=c.get(t, "exclude_keywords", path, c.strings, ()) or (),
                 max_results=c.get(t, "max_results", path, c.positive),
-                allow_query_warnings=bool(
-                    c.get(t, "allow_query_warnings", path, c.boolean, False)
-                ),
+                allow_query_warnings=bool(c.get(t, "allow_query_warnings", path, c.boolean, False)),
             )
         )
     if not raw:
@@ -547,8 +546,16 @@ def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 _YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate the YAML config at ``path``."""
+SITE_URL_ENV = "KB_SITE_URL"  # the published URL when kb.yml has none (set by publish.yml)
+
+
+def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the YAML config at ``path``.
+
+    ``site.url`` left empty is taken from ``$KB_SITE_URL`` when set: the publish workflow
+    passes GitHub Pages' URL there, so feeds, sitemaps and canonical links are absolute on
+    a published site whose kb.yml never named its URL.
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -564,4 +571,9 @@ def load_config(path: str | Path) -> Config:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(str(p), [f"{where}: not valid YAML: {problem}"]) from None
     cfg = parse_config(data, p.resolve().parent, source=str(p))
+    env_url = ((os.environ if environ is None else environ).get(SITE_URL_ENV) or "").strip()
+    if cfg.site.url is None and env_url:
+        if not env_url.startswith(("https://", "http://")):
+            raise ConfigError(SITE_URL_ENV, [f"expected an http(s) URL, got {env_url!r}"])
+        cfg = replace(cfg, site=replace(cfg.site, url=env_url))
     return replace(cfg, path=p.resolve())

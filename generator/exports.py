@@ -36,19 +36,12 @@ import rispy
 from generator.catalog import paper_metas
 from generator.config import Config
 from generator.i18n import labels
+from generator.journals import citation_journal
+from generator.languages import iso639_1
 from generator.markdown import pubmed_url
 
 Meta = Mapping[str, Any]
 
-# MEDLINE's ISO 639-2 codes → BCP 47 for CSL (citeproc-js applies English title case only
-# when an item's language is English or unset, so "eng" must become "en").
-LANGUAGE_CODES = {
-    "eng": "en", "fre": "fr", "ger": "de", "spa": "es", "ita": "it", "por": "pt",
-    "rus": "ru", "jpn": "ja", "chi": "zh", "kor": "ko", "pol": "pl", "dut": "nl",
-    "swe": "sv", "dan": "da", "nor": "no", "fin": "fi", "cze": "cs", "hun": "hu",
-    "tur": "tr", "heb": "he", "ara": "ar", "gre": "el", "per": "fa", "ukr": "uk",
-    "rum": "ro", "slo": "sk", "hrv": "hr", "srp": "sr", "bul": "bg", "lit": "lt",
-}  # fmt: skip
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -162,7 +155,8 @@ def _joined_pages(pages: Any, dash: str) -> str:
 
 
 def csl_language(code: str) -> str:
-    return LANGUAGE_CODES.get(code, code)
+    """MEDLINE's ``eng`` as CSL's BCP 47 ``en`` (citeproc-js title-cases English only)."""
+    return iso639_1(code)
 
 
 # --- BibTeX -------------------------------------------------------------------------
@@ -279,7 +273,7 @@ def render_bibtex_entry(meta: Meta, language: str = "en") -> str:
     add("author", " and ".join(bib_name(n) for n in names))
     add("title", bib_title(meta.get("title")))
     is_book = bool(meta.get("is_book"))
-    add("publisher" if is_book else "journal", bib_escape(meta.get("journal")))
+    add("publisher" if is_book else "journal", bib_escape(_journal(meta)))
     parts = date_parts(meta.get("pub_date"))
     year = _year(meta)
     add("year", str(year) if year else "")
@@ -338,7 +332,7 @@ def ris_record(meta: Meta, language: str = "en") -> dict[str, Any]:
                 parts.append(_text(n["suffix"]))
             authors.append(", ".join(p for p in parts if p))
     put("authors", [a for a in authors if a])  # AU, "Family, Given[, Suffix]"
-    put("secondary_title", _text(meta.get("journal")))  # T2: the journal
+    put("secondary_title", _journal(meta))  # T2: the journal
     put("alternate_title1", _text(meta.get("journal_iso")))  # J2: its abbreviation
     put("volume", _text(meta.get("volume")))  # VL
     put("number", _text(meta.get("issue")))  # IS
@@ -393,7 +387,7 @@ def csl_item(meta: Meta) -> dict[str, Any]:
             name = {k: _text(n.get(k)) for k in ("family", "given", "suffix")}
             authors.append({k: v for k, v in name.items() if v})
     put("author", [a for a in authors if a])
-    put("publisher" if meta.get("is_book") else "container-title", _text(meta.get("journal")))
+    put("publisher" if meta.get("is_book") else "container-title", _journal(meta))
     if not meta.get("is_book"):
         put("container-title-short", _text(meta.get("journal_iso")))
     put("volume", _text(meta.get("volume")))
@@ -525,3 +519,10 @@ def write_exports(papers: Sequence[Meta], config: Config, site_dir: Path) -> Exp
         size += write_site_file(site_dir, rel, text)
         files += 1
     return ExportReport(papers=len(papers), files=files, bytes=size)
+
+
+def _journal(meta: Mapping[str, Any]) -> str:
+    """A journal's citation name (NLM's qualifiers dropped, title case); a book's publisher
+    as recorded."""
+    raw = _text(meta.get("journal"))
+    return raw if meta.get("is_book") else citation_journal(raw)

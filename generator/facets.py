@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from generator.journals import citation_journal
 from generator.listing import Entry, line, newest_first, page, paginate
 from generator.markdown import escape_md
 from generator.slug import slugify
@@ -33,7 +34,10 @@ def _group_page(
     """One facet value's page (paginated, filterable): its papers, newest first."""
     items = [(e, "") for e in papers]  # callers pass newest-first groups
     head = [f"{len(papers)} {lab['papers_count']}", ""]
-    extra = {"kb_list": f"{folder}-{slug}"}
+    extra = {
+        "kb_list": f"{folder}-{slug}",
+        "description": lab["facet_description"].format(title=title, n=len(papers)),
+    }
     return paginate(f"{folder}/{slug}", title, head, [(None, items)], lab, size, extra=extra)
 
 
@@ -101,9 +105,9 @@ def render_journal_pages(
     index = [f"# {lab['journals']}", "", lab["journals_intro"], ""]
     index += [f"| {lab['journal']} | {lab['papers']} |", "|---|---:|"]
     for name in sorted(by_journal, key=lambda j: (-len(by_journal[j]), j.casefold())):
-        slug = slugify(name)
-        index.append(f"| [{escape_md(name)}]({slug}.md) | {len(by_journal[name])} |")
-        pages.update(_group_page("journals", slug, name, by_journal[name], lab, page_size))
+        slug, shown = slugify(name), citation_journal(name)
+        index.append(f"| [{escape_md(shown)}]({slug}.md) | {len(by_journal[name])} |")
+        pages.update(_group_page("journals", slug, shown, by_journal[name], lab, page_size))
     pages["journals/index.md"] = page(lab["journals"], index)
     return pages
 

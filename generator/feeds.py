@@ -6,9 +6,10 @@ date, then PMID; at most :data:`MAX_ENTRIES` entries. ``render_feed`` and ``buil
 are pure and deterministic: every date comes from the pages (``collected``,
 ``updated``), never from the clock, so an unchanged knowledge base gives the same bytes.
 
-Links are absolute when ``site.url`` is set in kb.yml. Without it they are relative to the
+Links are absolute when ``site.url`` is set in kb.yml (or ``$KB_SITE_URL``, which the
+publish workflow sets to the GitHub Pages URL). Without either they are relative to the
 feed's own URL, which RFC 4287 allows and most readers resolve, but a reader given only
-the file (not its URL) cannot follow them: set ``site.url`` for a published site. Entry
+the file (not its URL) cannot follow them. Entry
 ids are the papers' PubMed URLs, permanent and the same wherever the site is published,
 so moving the site never shows old papers again as new.
 """
@@ -28,6 +29,7 @@ from lxml import etree
 from generator.config import Config
 from generator.exports import Meta, topic_groups, write_site_file
 from generator.i18n import labels
+from generator.journals import list_journal
 from generator.markdown import pubmed_url
 from generator.slug import slugify
 
@@ -180,7 +182,12 @@ def _author_names(m: Meta) -> list[str]:
 
 def _summary(m: Meta) -> str:
     where = " · ".join(
-        x for x in (_text(m.get("journal")), _text(m.get("pub_date") or m.get("year"))) if x
+        x
+        for x in (
+            list_journal(_text(m.get("journal")), _text(m.get("journal_iso"))),
+            _text(m.get("pub_date") or m.get("year")),
+        )
+        if x
     )
     description = _text(m.get("description"))
     return f"{where}. {description}" if where and description else where or description

@@ -17,7 +17,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from generator.charts import papers_per_month_svg, top_mesh_svg
+from generator.charts import Chart, papers_per_month, top_mesh
 from generator.config import Config
 from generator.errors import PageError
 from generator.facets import (
@@ -38,7 +38,7 @@ from generator.listing import (
     page,
     paginate,
 )
-from generator.markdown import escape_md
+from generator.markdown import escape_html, escape_md
 from generator.pages import split_page
 from generator.slug import slugify
 from generator.state import load_run_records
@@ -62,7 +62,7 @@ CHECK_TAGS = (
 )  # fmt: skip
 MOST_FREQUENT_TERMS = 30  # on the MeSH index page, before the letters
 MESH_OTHERS_MAX = 500  # papers indexed with a term (not as a major topic) listed on its page
-GENERATED_DIRS = ("keywords", "mesh", "types", "years", "journals", "papers/index")
+GENERATED_DIRS = ("keywords", "mesh", "types", "years", "journals", "papers/index", "browse")
 GENERATED_ROOT = ("index.md", "retracted.md", "status.md", "papers/index.md")
 
 
@@ -109,7 +109,7 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
                 head += [escape_md(topic.description, line_start=True), ""]
             # Markdown still runs inside inline <code>: escape_md keeps "genomic*" literal.
             head += [f"**{lab['query']}**: <code>{escape_md(topic.query)}</code>", ""]
-        head += [f"{len(papers)} {lab['papers_count']}", ""]
+        head += [f"{len(papers)} {lab['papers_count']}", "", lab["topic_ranking"], ""]
         sections = [(lab[r], [(e, "") for e in papers if e.relevance == r]) for r in RELEVANCES]
         pages.update(
             paginate(
@@ -119,7 +119,13 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
                 [s for s in sections if s[1]],
                 lab,
                 PAGE_SIZE,
-                extra={"kb_kind": "topic", "kb_slug": slug, "kb_list": slug},
+                extra={
+                    "kb_kind": "topic",
+                    "kb_slug": slug,
+                    "kb_list": slug,
+                    "description": (topic.description if topic else "")
+                    or lab["topic_description"].format(name=name, n=len(papers)),
+                },
             )
         )
     pages["keywords/index.md"] = page(lab["topics"], index)
@@ -156,6 +162,7 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
             note = lab["check_tag_note"].format(term=term, n=len(papers), total=len(entries))
             body = [f"# {escape_md(term)}", "", escape_md(note, line_start=True)]
             extra = {"kb_kind": "mesh", "kb_slug": slug, "kb_papers": len(papers)}
+            extra["description"] = lab["mesh_description"].format(term=term, n=len(papers))
             pages[f"mesh/{slug}.md"] = page(term, body, extra)
             continue
 
@@ -190,6 +197,7 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
                     "kb_slug": slug,
                     "kb_papers": len(papers),
                     "kb_list": slug,
+                    "description": lab["mesh_description"].format(term=term, n=len(papers)),
                 },
             )
         )
@@ -228,9 +236,28 @@ def render_papers_index(entries: Sequence[Entry], config: Config) -> dict[str, s
     return paginate("papers/index", lab["all_papers"], head, [(None, items)], lab, PAGE_SIZE)
 
 
-def _inline_svg(svg: str | None) -> list[str]:
-    # One line of raw HTML inside a div: Python-Markdown passes it through untouched.
-    return [f'<div class="kb-chart">{svg}</div>', ""] if svg else []
+def _chart(chart: Chart | None, lab: dict[str, str]) -> list[str]:
+    """A chart inline (one line of raw HTML: Python-Markdown passes it through), labelled
+    for screen readers, and its numbers as a table a click away."""
+    if chart is None:
+        return []
+    svg = chart.svg.replace("<svg ", f'<svg role="img" aria-label="{escape_html(chart.title)}" ', 1)
+    table = [
+        "| " + " | ".join(escape_md(h) for h in chart.header) + " |",
+        "|" + "---|" + "---:|" * (len(chart.header) - 1),
+        *("| " + " | ".join(escape_md(c) for c in row) + " |" for row in chart.rows),
+    ]
+    summary = f"{lab['chart_table']}: {escape_html(chart.title)}"
+    return [
+        f'<div class="kb-chart">{svg}</div>',
+        "",
+        f'<details class="kb-chart__data" markdown="1"><summary>{summary}</summary>',
+        "",
+        *table,
+        "",
+        "</details>",
+        "",
+    ]
 
 
 def render_landing(
@@ -274,10 +301,12 @@ def render_landing(
         )
     totals = " | ".join(str(sum(1 for e in entries if e.relevance == r)) for r in RELEVANCES)
     body += [f"| **{lab['total']}** | {totals} | {len(entries)} |", ""]
-    months = papers_per_month_svg(entries, topics, lab["chart_months"])
-    mesh = top_mesh_svg(entries, lab["chart_mesh"], skip=CHECK_TAGS)
+    months = papers_per_month(
+        entries, topics, lab["chart_months"], lab["chart_month"], lab["chart_other_topics"]
+    )
+    mesh = top_mesh(entries, lab["chart_mesh"], lab["mesh_term"], lab["papers"], CHECK_TAGS)
     if months or mesh:
-        body += [f"## {lab['charts']}", "", *_inline_svg(months), *_inline_svg(mesh)]
+        body += [f"## {lab['charts']}", "", *_chart(months, lab), *_chart(mesh, lab)]
     newest = sorted(entries, key=lambda e: (e.collected or "", e.newest_key), reverse=True)
     body += [f"## {lab['newest']}", ""]
     body += [line(e, "", lab) for e in newest[:NEWEST_ON_LANDING]]
@@ -332,7 +361,29 @@ def render_index_pages(
     pages.update(render_journal_pages(entries, lab, PAGE_SIZE))
     pages.update(render_retracted_page(entries, lab))
     pages["status.md"] = render_status(runs, config, lab)
+    pages["browse/index.md"] = render_browse(entries, runs, lab)
     return dict(sorted(pages.items()))
+
+
+def render_browse(
+    entries: Sequence[Entry], runs: Sequence[dict[str, Any]], lab: dict[str, str]
+) -> str:
+    """The "Browse by" section's own page: every other way into the collection."""
+    years = {e.year for e in entries if e.year}
+    journals = {e.journal for e in entries if e.journal}
+    types = {t for e in entries for t in e.publication_types}
+    retracted = sum(1 for e in entries if e.retracted)
+    run = last_run(runs) or {}
+    when = f" ({lab['status_last_run']}: {escape_md(str(run.get('started', ''))[:10])})"
+    body = [f"# {lab['browse_by']}", "", lab["browse_intro"], ""]
+    body += [
+        f"- [{lab['publication_types']}](../types/index.md) ({len(types)})",
+        f"- [{lab['years']}](../years/index.md) ({len(years)})",
+        f"- [{lab['journals']}](../journals/index.md) ({len(journals)})",
+        f"- [{lab['retracted_page']}](../retracted.md) ({retracted})",
+        f"- [{lab['status']}](../status.md)" + (when if run else ""),
+    ]
+    return page(lab["browse_by"], body, {"description": lab["browse_intro"]})
 
 
 # --- disk -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.catalog import paper_metas
 from generator.errors import PageError
+from generator.journals import list_journal
 from generator.markdown import escape_html, escape_md
 
 GENERATED_FLAG = "kb_generated"
@@ -58,7 +59,7 @@ class Entry:
     @cached_property
     def escaped(self) -> tuple[str, str]:
         """The escaped title and the escaped journal (its abbreviation, emphasised)."""
-        name = self.journal_iso or self.journal
+        name = list_journal(self.journal, self.journal_iso)
         journal = f"*{escape_md(name)}*" if name else ""
         return escape_md(self.title), journal
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from generator.config import load_config
 from generator.i18n import labels
+from generator.journals import citation_journal
+from generator.languages import iso639_1
 from generator.links import resolve_raw_links
 from generator.render import (
     RenderCache,
@@ -83,14 +85,17 @@ def on_config(config: Any) -> Any:
         {lab["mesh_terms"]: "mesh/index.md"},
         {lab["all_papers"]: "papers/index.md"},
         {
+            # browse/index.md is the section's own page (navigation.indexes): the tab opens
+            # an overview, not the first facet; the harvest status lives here, not in a tab
             lab["browse_by"]: [
+                "browse/index.md",
                 {lab["publication_types"]: "types/index.md"},
                 {lab["years"]: "years/index.md"},
                 {lab["journals"]: "journals/index.md"},
                 {lab["retracted_page"]: "retracted.md"},
+                {lab["status"]: "status.md"},
             ]
         },
-        {lab["status"]: "status.md"},
     ]
     return config
 
@@ -144,6 +149,8 @@ def on_nav(nav: Any, config: Any, files: Any) -> Any:
 
 def on_env(env: Any, config: Any, files: Any) -> Any:
     env.filters["kb_managed"] = is_managed  # main.html: is this a page the hook renders?
+    env.filters["kb_iso639_1"] = iso639_1  # main.html: citation_language as "en", not "eng"
+    env.filters["kb_journal"] = citation_journal  # main.html: the journal as citations name it
     _Build.env = env
     return env
 

@@ -17,6 +17,8 @@ import yaml
 
 from generator.errors import PageError
 from generator.i18n import labels
+from generator.journals import citation_journal, list_journal
+from generator.languages import language_name
 from generator.markdown import (
     doi_url,
     escape_html,
@@ -174,6 +176,10 @@ def build_frontmatter(
         if summary.model:
             meta["summary_model"] = summary.model
         meta["description"] = text if len(text) <= 200 else text[:199] + "…"
+    elif glance := at_a_glance(paper, options.language):
+        # No abstract to summarise: the "at a glance" line describes the page instead (a
+        # search result, a feed entry and a shared link say what the paper is).
+        meta["description"] = glance if len(glance) <= 200 else glance[:199] + "…"
     for key in CARRIED_KEYS:
         if carried and carried.get(key) is not None:
             meta[key] = carried[key]
@@ -228,18 +234,54 @@ def render_body(
         out += ["!!! note", "", f"    {escape_md(options.notice)}", ""]
     if paper.retracted:
         out += _retraction_block(paper, lab)
+    out += _citation_line(paper, meta, lab)
     # The summary repeats the abstract's own sentences, and the collection section says
     # how this knowledge base filed the paper: neither is text to search the paper by.
     out += _unsearched(_summary_section(paper, summary, options, lab))
     out += _information_section(paper, meta, lab)
     out += _abstract_section(paper, options, lab, summary)
     out += _unsearched(_collection_section(meta, score, lab))
-    out += _metadata_section(paper, lab)
-    out += [f"## {lab['notes']}", "", NOTES_MARKER, ""]
+    out += _metadata_section(paper, lab, options.language)
+    # The marker stays in every page (write below it); the heading shows only over notes.
+    out += [f"## {lab['notes']}", "", NOTES_MARKER, ""] if notes.strip() else [NOTES_MARKER, ""]
     body = "\n".join(out)
     if notes.strip():
         body += notes.strip("\n") + "\n"
     return body
+
+
+CITATION_AUTHORS = 3  # authors named in the citation line before "et al."
+
+
+def _citation_line(paper: Paper, meta: dict[str, Any], lab: dict[str, str]) -> list[str]:
+    """The line a reader cites from, under the title as on PubMed: first authors, journal
+    abbreviation, year;volume(issue):pages, DOI and PMID."""
+    j = paper.journal
+    authors = list(meta["authors"])
+    parts = []
+    if authors:
+        named = ", ".join(authors[:CITATION_AUTHORS])
+        if len(authors) > CITATION_AUTHORS:
+            named += f", {lab['et_al']}"
+        parts.append(escape_md(named) + ("" if named.endswith(".") else "."))
+    journal = list_journal(j.title, j.iso_abbreviation)
+    if journal:
+        parts.append(f"*{escape_md(journal)}*.")
+    where = str(paper.year or "")
+    if j.volume:
+        where += f";{j.volume}" + (f"({j.issue})" if j.issue else "")
+    elif j.issue:
+        where += f";({j.issue})"
+    if j.pages:
+        where += f":{j.pages}"
+    if where:
+        parts.append(escape_md(where) + ".")
+    if paper.doi:
+        parts.append(f"{lab['doi']}: {md_link(paper.doi, doi_url(paper.doi))}.")
+    parts.append(f"{lab['pmid']}: {md_link(paper.pmid, paper.url)}.")
+    if paper.pmcid:
+        parts.append(f"{md_link(paper.pmcid, pmc_url(paper.pmcid))}.")
+    return ['<p class="kb-citation" markdown="1">', " ".join(parts), "</p>", ""]
 
 
 def _unsearched(lines: list[str]) -> list[str]:
@@ -320,22 +362,12 @@ def _information_section(paper: Paper, meta: dict[str, Any], lab: dict[str, str]
     lines = [f"## {lab['paper_information']}", ""]
     if paper.vernacular_title:
         lines += _item(lab["vernacular_title"], escape_md(paper.vernacular_title))
-    lines += _item(lab["authors"], escape_md(", ".join(meta["authors"])))
-    journal = escape_md(j.title) if j.title else None
-    if journal and j.iso_abbreviation and j.iso_abbreviation != j.title:
-        journal += f" ({escape_md(j.iso_abbreviation)})"
-    lines += _item(lab["journal"], journal)
-    vip = " / ".join(escape_md(x) for x in (j.volume, j.issue, j.pages) if x)
-    if j.volume or j.issue or j.pages:
-        vip = " / ".join(escape_md(x) if x else "–" for x in (j.volume, j.issue, j.pages))
-    lines += _item(lab["volume_issue_pages"], vip or None)
+    authors = meta["authors"]
+    if len(authors) > CITATION_AUTHORS:  # the citation line names the first few only
+        lines += _item(lab["authors"] + f" ({len(authors)})", escape_md(", ".join(authors)))
+    lines += _item(lab["journal"], escape_md(citation_journal(j.title)) if j.title else None)
     lines += _item(lab["published"], paper.pub_date)
     lines += _item(lab["epub"], paper.electronic_date)
-    lines += _item(lab["doi"], md_link(paper.doi, doi_url(paper.doi)) if paper.doi else None)
-    lines += _item(lab["pmid"], md_link(paper.pmid, paper.url))
-    lines += _item(
-        lab["pmcid"], md_link(paper.pmcid, pmc_url(paper.pmcid)) if paper.pmcid else None
-    )
     lines += _item(
         lab["keywords"], escape_md(", ".join(paper.keywords)) if paper.keywords else None
     )
@@ -408,7 +440,9 @@ def _collection_section(meta: dict[str, Any], score: Score, lab: dict[str, str])
     topics = ", ".join(md_link(k, f"../keywords/{slugify(k)}.md") for k in meta["search_keywords"])
     lines = [f"## {lab['collection']}", ""]
     lines += _item(lab["topics_matched"], topics or None)
-    lines += _item(lab["score"], f"{score.value:.2f} ({lab[score.relevance]})")
+    lines += _item(
+        lab["score"], f"{lab[score.relevance]} ({lab['keyword_score']} {score.value:.2f})"
+    )
     why = explain_score(score, lab)
     if score.topic:
         why = f"{escape_md(score.topic)}: {why}"
@@ -418,9 +452,10 @@ def _collection_section(meta: dict[str, Any], score: Score, lab: dict[str, str])
     return [*lines, ""]
 
 
-def _metadata_section(paper: Paper, lab: dict[str, str]) -> list[str]:
+def _metadata_section(paper: Paper, lab: dict[str, str], language: str = "en") -> list[str]:
     lines = [f"## {lab['metadata']}", ""]
-    lines += _item(lab["language"], escape_md(", ".join(paper.languages)) or None)
+    names = [language_name(code, language) for code in paper.languages]
+    lines += _item(lab["language"], escape_md(", ".join(names)) or None)
     lines += _item(lab["publication_types"], escape_md(", ".join(paper.publication_types)) or None)
     if paper.mesh:
         terms = []

@@ -40,7 +40,7 @@ def render_status(runs: Sequence[dict[str, Any]], config: Config, lab: dict[str,
     run = last_run(runs)
     if run is None:
         body += [lab["status_never"], ""]
-        return page(lab["status"], body)
+        return page(lab["status"], body, {"description": lab["status_description"]})
     ok = run.get("ok")
     kind = "success" if ok else "failure"
     head = lab["status_ok"] if ok else lab["status_failed"]
@@ -88,7 +88,7 @@ def render_status(runs: Sequence[dict[str, Any]], config: Config, lab: dict[str,
     for r in list(reversed([r for r in runs if not r.get("dry_run")]))[:20]:
         mark = "✅" if r.get("ok") else "❌"
         body.append(f"| {escape_md(str(r.get('started')))} | {mark} | {r.get('new', 0)} |")
-    return page(lab["status"], body)
+    return page(lab["status"], body, {"description": lab["status_description"]})
 
 
 def _paper_links(pmids: Sequence[str]) -> str:

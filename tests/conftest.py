@@ -39,6 +39,7 @@ TEST_NOW = "2026-03-01T12:00:00+00:00"
 @pytest.fixture(autouse=True)
 def _fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(NOW_ENV, TEST_NOW)
+    monkeypatch.delenv("KB_SITE_URL", raising=False)  # a test that wants it sets it
 
 
 def write_kb(

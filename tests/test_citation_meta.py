@@ -18,6 +18,7 @@ import pytest
 from generator import pipeline
 from generator.config import load_config
 from generator.exports import first_last_page
+from generator.journals import citation_journal
 from generator.pages import dump_page, split_page
 from tests.conftest import write_kb
 
@@ -85,13 +86,13 @@ def test_citation_tags_of_an_ordinary_paper(built: Path):
     meta, _ = split_page((built.parent / "kb" / "site_src" / "papers" / f"{PMID}.md").read_text())
     assert tags["citation_title"] == [meta["title"]]
     assert tags["citation_author"] == [f"{n['family']}, {n['given']}" for n in meta["author_names"]]
-    assert tags["citation_journal_title"] == [meta["journal"]]
+    assert tags["citation_journal_title"] == [citation_journal(meta["journal"])]
     assert tags["citation_journal_abbrev"] == [meta["journal_iso"]]
     assert tags["citation_publication_date"] == [meta["pub_date"].replace("-", "/")]
     assert tags["citation_doi"] == [meta["doi"]]
     assert tags["citation_pmid"] == [PMID]
     assert tags["citation_abstract_html_url"] == [f"https://lab.example.org/kb/papers/{PMID}/"]
-    assert tags["citation_language"] == ["eng"]
+    assert meta["language"] == ["eng"] and tags["citation_language"] == ["en"]  # ISO 639-1
     assert tags.get("citation_keywords", []) == meta["keywords"]  # author keywords, not MeSH
     assert "citation_firstpage" not in tags  # the sample has no pages
 
@@ -107,7 +108,7 @@ def test_citation_tags_escape_everything(built: Path):
     assert tags["citation_publication_date"] == ["2008/07"]
     assert tags["citation_online_date"] == ["2008/06/30"]
     assert tags["citation_doi"] == ["10.1000/a&b"]
-    assert tags["citation_language"] == ["eng", "fre"]
+    assert tags["citation_language"] == ["en", "fr"]
     assert tags["citation_keywords"] == ['tumour "evolution"']
     html = page.read_text("utf-8")
     assert "<script>alert" not in html

@@ -43,7 +43,7 @@ def test_shipped_kb_yml_loads():
     assert config.topic("SWANTON").name == "Swanton"
     assert config.topic("nope") is None
     assert config.harvest.since is None and config.harvest.lookback_days == 30
-    assert config.harvest.datetype == "edat"
+    assert config.harvest.datetype == "crdt"
     assert config.scoring.thresholds.high == 0.6
     assert config.scoring.thresholds.medium == 0.3
     assert config.scoring.filters.languages == ()

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from generator import pipeline
-from generator.charts import papers_per_month_svg, top_mesh_svg
+from generator.charts import papers_per_month, top_mesh
 from generator.clock import fixed_clock
 from generator.config import Config
 from generator.index import render_index_pages, write_index_pages
@@ -150,20 +150,45 @@ def test_charts_are_static_deterministic_svg_without_scripts() -> None:
         )
         for i in range(9)
     ]
-    first = papers_per_month_svg(entries, ["a"], "Papers")
-    assert first == papers_per_month_svg(entries, ["a"], "Papers")
-    mesh = top_mesh_svg(entries, "MeSH", skip=("Humans",))
-    for svg in (first, mesh):
+    first = papers_per_month(entries, ["a"], "Papers", "Month", "Other")
+    assert first == papers_per_month(entries, ["a"], "Papers", "Month", "Other")
+    mesh = top_mesh(entries, "MeSH", "Term", "Papers", skip=("Humans",))
+    for chart in (first, mesh):
+        svg = chart.svg
         assert svg.startswith("<svg") and "\n" not in svg
         assert "<script" not in svg and "kozea.github.io" not in svg
         assert "var(--md-default-fg-color" in svg  # follows the light/dark palette
-    assert "Exosomes" in mesh and ">Humans<" not in mesh
-    assert papers_per_month_svg([], ["a"], "x") is None
+        assert "font-size:22" in svg.replace(" ", "") or "font-size: 22" in svg
+    assert "Exosomes" in mesh.svg and ">Humans<" not in mesh.svg
+    # the same numbers as a table: the text alternative a screen reader can read
+    assert first.header == ("Month", "a")
+    assert first.rows == (("2025-01", "3"), ("2025-02", "3"), ("2025-03", "3"))
+    assert mesh.rows == (("Exosomes", "9"),)
+    assert papers_per_month([], ["a"], "x", "Month", "Other") is None
+    # two months of papers say nothing the counts do not: no chart
+    assert papers_per_month(entries[:2], ["a"], "x", "Month", "Other") is None
+
+
+def test_month_chart_draws_the_largest_topics_and_sums_the_rest() -> None:
+    topics = [f"t{i}" for i in range(8)]
+    entries = [
+        Entry(pmid=f"{i}{m}", title="t", pub_date=f"2025-0{m}-01", search_keywords=(topics[i],))
+        for i in range(8)
+        for m in range(1, 4)
+        for _ in range(8 - i)
+    ]
+    chart = papers_per_month(entries, topics, "Papers", "Month", "Other topics")
+    assert chart.header == ("Month", "t0", "t1", "t2", "t3", "t4", "Other topics")
+    assert chart.rows[0] == ("2025-01", "8", "7", "6", "5", "4", str(3 + 2 + 1))
 
 
 def test_landing_charts_and_filters_render(sample_kb: Config, render_md) -> None:
     landing = body(sample_kb, "index.md")
-    assert render_md(landing).count('<div class="kb-chart"><svg') == 2
+    landing_html = render_md(landing)
+    # the sample's papers fall in fewer than 3 months: no month chart, the MeSH chart only
+    assert landing_html.count('<div class="kb-chart"><svg role="img" aria-label="') == 1
+    assert "<summary>The numbers as a table: Most frequent MeSH terms</summary>" in landing_html
+    assert "<th>MeSH term</th>" in landing_html and "<td>Exosomes</td>" in landing_html
     topic_html = render_md(body(sample_kb, "keywords/cancer.md"))
     assert "data-kb-filter" in topic_html
     legend = re.search(r'data-kb-types="([^"]*)"', topic_html)

@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from generator.config import Config
+from generator.errors import KBError
 from generator.feeds import MAX_ENTRIES, FeedSpec, build_feeds, render_feed
 from generator.slug import slugify
 from tests.conftest import DemoSite
@@ -188,3 +189,29 @@ def test_material_finds_a_sitemap_beside_every_feed_link(demo_site: DemoSite):
         etree.parse(str(stub)).getroot().tag
         == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
     )
+
+
+def test_the_pages_url_from_the_workflow_makes_every_link_absolute(make_kb, monkeypatch):
+    # publish.yml passes GitHub Pages' URL as KB_SITE_URL when kb.yml names none: a feed
+    # item forwarded by e-mail or a chat bot must still link somewhere.
+    monkeypatch.setenv("KB_SITE_URL", "https://lab.github.io/kb")
+    config = make_kb()
+    assert config.site.url == "https://lab.github.io/kb"
+    feeds = build_feeds([paper(1, "2025-07-01", authors=["Ji-hoon Kim"])], config)
+    for text in feeds.values():
+        if "<feed" not in text:
+            continue  # the stand-in sitemaps beside the feeds
+        feed = parse(text)
+        hrefs = [link.href for link in feed.feed.links] + [e.link for e in feed.entries]
+        assert all(h.startswith("https://lab.github.io/kb/") for h in hrefs), hrefs
+    entry = parse(feeds["feed.xml"]).entries[0]
+    assert entry.summary.endswith("What it found.") and entry.authors[0].name == "Ji-hoon Kim"
+
+
+def test_a_site_url_in_kb_yml_wins_over_the_workflows(make_kb, monkeypatch):
+    monkeypatch.setenv("KB_SITE_URL", "https://lab.github.io/kb")
+    config = make_kb(edit=lambda d: d["site"].update(url="https://kb.lab.org/"))
+    assert config.site.url == "https://kb.lab.org/"
+    monkeypatch.setenv("KB_SITE_URL", "lab.github.io")
+    with pytest.raises(KBError, match="KB_SITE_URL"):
+        make_kb(name="other")

@@ -51,7 +51,7 @@ def test_topic_pages_group_high_medium_low_newest_first(kb: Config):
     ]
     page = body_of(render_topic_pages(entries, kb)["keywords/cancer.md"])
     headings = re.findall(r"^## (.+)$", page, re.M)
-    assert headings == ["High relevance", "Medium relevance", "Low relevance"]
+    assert headings == ["High priority", "Medium priority", "Found by the query"]
     sections = re.split(r"^## .+$", page, flags=re.M)[1:]
     assert [linked_pmids(s) for s in sections] == [["4", "2"], ["7", "3", "6"], ["5", "1"]]
     assert "7 papers" in page
@@ -82,7 +82,7 @@ def test_topic_index_counts(kb: Config):
 def test_an_unconfigured_topic_still_gets_a_page_while_it_has_papers(kb: Config):
     pages = render_topic_pages([entry(1, keywords=("old topic",))], kb)
     assert "keywords/old-topic.md" in pages
-    assert "PubMed query" not in pages["keywords/old-topic.md"]
+    assert "**PubMed query**" not in pages["keywords/old-topic.md"]  # no query to show
 
 
 def test_mesh_index_is_a_to_z_with_counts(kb: Config):
@@ -209,9 +209,9 @@ def test_sample_mesh_counts_match_the_paper_pages(sample_kb: Config):
 
 
 def test_an_empty_configured_topic_keeps_its_page(sample_kb: Config):
-    # no sample paper matched "tumour-derived exosomes"
+    # the demo's headline topic has the sample papers its query matches
     page = sample_kb.site_src / "keywords" / "tumour-derived-exosomes--4b82960d.md"
-    assert "\n0 papers\n" in page.read_text(encoding="utf-8")
+    assert "\n4 papers\n" in page.read_text(encoding="utf-8")
     # a topic that loses its only paper keeps its (now empty) page too
     (sample_kb.site_src / "papers" / "40640072.md").unlink()  # the only "Swanton" paper
     report = write_index_pages(sample_kb.site_src, sample_kb)
@@ -398,7 +398,7 @@ def test_every_grouping_page_has_a_title_and_the_generated_flag(make_kb, languag
         assert isinstance(meta["title"], str) and meta["title"], rel
         assert body.startswith("# "), rel
     if language == "ko":
-        assert "## 관련도 높음" in pages["keywords/cancer.md"]
+        assert "## 검색식으로 찾은 논문" in pages["keywords/cancer.md"]
 
 
 @pytest.mark.parametrize(

@@ -208,7 +208,7 @@ def test_every_piece_of_paper_text_is_escaped(render_md):
         "© 2025 <Publisher> & co",
         "Seán O'Brien: Dept *A*, <Uni>",
         "TRACERx [consortium]",
-        "1*2 / _3_ / 4-5",
+        "2025;1*2(_3_):4-5",  # year;volume(issue):pages in the citation line
         "liquid *biopsy*",
         "Thing <X>",
         "R01 *CA* (NCI, United States)",
@@ -326,9 +326,11 @@ def test_korean_pages(render_md):
         "## 초록",
         "## 수집 정보",
         "## 메타데이터",
-        "## 메모",
     ):
         assert f"\n{heading}\n" in body
+    assert "## 메모" not in body  # the notes heading shows only over notes
+    _, noted = split_page(render(full_paper(), PageState(notes="제 메모"), language="ko"))
+    assert "\n## 메모\n" in noted
 
 
 def test_score_reasons_are_explained():
@@ -336,7 +338,7 @@ def test_score_reasons_are_explained():
         0.5, "medium", (Reason("priority", "exo*somes", 0.3), Reason("title", "x", 0.2)), "t"
     )
     _, body = split_page(render(full_paper(), score=score))
-    assert "- **Score**: 0.50 (Medium relevance)" in body
+    assert "- **Reading priority**: Medium priority (keyword score 0.50)" in body
     assert "- **Why**: t: priority keyword “exo\\*somes” +0.30; in the title “x” +0.20" in body
 
 
@@ -380,7 +382,8 @@ def test_notes_survive_a_rerender_with_changed_data(kb: Config):
 
 def test_notes_under_a_notes_heading_without_the_marker_are_kept(kb: Config):
     page = plan(full_paper(), None, [], kb, "2025-07-01")
-    legacy = page.replace(NOTES_MARKER + "\n", "") + "Hand-written.\n"
+    # a page of an older layout: a Notes heading, no marker
+    legacy = page.replace(NOTES_MARKER + "\n", "") + "## Notes\n\nHand-written.\n"
     again = plan(full_paper(), legacy, [], kb, "2025-08-01")
     assert again.endswith(NOTES_MARKER + "\nHand-written.\n")
 

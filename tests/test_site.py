@@ -123,7 +123,7 @@ def _title_element(page: Path) -> str:
 
 def test_site_name_and_page_titles(demo_site: DemoSite):
     site_title = demo_site.config.site.title
-    assert _title_element(demo_site.site_dir / "index.html") == f"{site_title} - {site_title}"
+    assert _title_element(demo_site.site_dir / "index.html") == site_title  # once, not twice
     paper = _title_element(demo_site.site_dir / "papers" / "40629355" / "index.html")
     assert paper == f"{KNOWN_TITLE} - {site_title}"
     text = (demo_site.site_dir / "index.html").read_text("utf-8")
