@@ -4,7 +4,7 @@ generated-page frontmatter and pagination (pure, except :func:`load_entries`).""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -119,11 +119,13 @@ def entry_from_meta(meta: dict[str, Any], name: str) -> Entry:
     )
 
 
-def load_entries(site_src: Path) -> list[Entry]:
-    """Every paper page's entry, sorted by PMID."""
-    return [
-        entry_from_meta(meta, f"papers/{pmid}.md") for pmid, meta in paper_metas(site_src).items()
-    ]
+def load_entries(
+    site_src: Path, metas: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[Entry]:
+    """Every paper page's entry, sorted by PMID (``metas``: the frontmatter by PMID, if read)."""
+    if metas is None:
+        metas = paper_metas(site_src)
+    return [entry_from_meta(meta, f"papers/{pmid}.md") for pmid, meta in metas.items()]
 
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.budget import SiteBudget, measure_site
+from generator.catalog import paper_metas
 from generator.clock import Clock, system_clock
 from generator.config import Config
 from generator.errors import KBError
@@ -62,8 +63,9 @@ class BuildReport:
 
 def build(config: Config, site_dir: Path | None = None) -> BuildReport:
     """Index, then ``mkdocs build --strict`` and the rest of the site; measure its bytes."""
-    report = index(config)
-    built = build_site(config, site_dir)
+    metas = paper_metas(config.site_src)  # read once for the index and the citations
+    report = write_index_pages(config.site_src, config, metas)
+    built = build_site(config, site_dir, papers=list(metas.values()))
     return BuildReport(report, built, measure_site(built.site_dir))
 
 

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from generator.config import Config
 from generator.errors import BuildError
@@ -92,7 +93,12 @@ class SiteBuild:
         )
 
 
-def build_site(config: Config, site_dir: Path | None = None, strict: bool = True) -> SiteBuild:
+def build_site(
+    config: Config,
+    site_dir: Path | None = None,
+    strict: bool = True,
+    papers: list[dict[str, Any]] | None = None,
+) -> SiteBuild:
     """``mkdocs build`` (strict by default), then the search index, the citation exports
     and the Atom feeds.
 
@@ -118,8 +124,9 @@ def build_site(config: Config, site_dir: Path | None = None, strict: bool = True
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         search = pool.submit(index)
-        papers = read_papers(config.site_src)  # the pages' frontmatter, read once for both
-        write_exports(papers, config, out)  # BibTeX, RIS, CSL-JSON beside the pages
+        if papers is None:  # the pages' frontmatter, read once for all three
+            papers = read_papers(config.site_src)
+        write_exports(papers, config, out, cache_dir(config) / "cite")  # cite.json files
         write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml
         write_sitemaps(out, config.site.url)  # every page, when the site's URL is known
         rest = time.monotonic() - t1

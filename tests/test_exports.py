@@ -392,3 +392,24 @@ def test_read_papers_refuses_a_page_whose_pmid_is_not_its_name(tmp_path: Path):
     (tmp_path / "papers" / "12.md").write_text("---\npmid: '13'\n---\nbody\n", "utf-8")
     with pytest.raises(PageError, match=r"12\.md"):
         read_papers(tmp_path)
+
+
+def test_cite_files_come_from_a_content_cache_and_stale_ones_leave_it(tmp_path: Path, kb: Config):
+    from generator.exports import write_exports
+
+    papers = [paper(pmid="11"), paper(pmid="12")]
+    cache = tmp_path / "cache"
+    first = tmp_path / "site1"
+    write_exports(papers, kb, first, cache)
+    again = tmp_path / "site2"
+    report = write_exports(papers, kb, again, cache)
+    for pmid in ("11", "12"):
+        built = again / "papers" / pmid / "cite.json"
+        # the same bytes as written without a cache, linked from it
+        assert built.read_text(encoding="utf-8") == render_cite_record(
+            next(p for p in papers if p["pmid"] == pmid)
+        )
+        assert built.stat().st_nlink >= 3  # cache + two sites
+    assert report.files == 2
+    write_exports(papers[:1], kb, tmp_path / "site3", cache)
+    assert len(list(cache.rglob("*.json"))) == 1  # paper 12's record is gone from the cache
