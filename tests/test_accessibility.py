@@ -119,7 +119,7 @@ def test_the_landing_title_names_the_site_once(browser, site_url: str) -> None: 
     context, page = open_page(browser, site_url, "desktop", "default")
     try:
         title = page.title()
-        heading = page.locator("h1").first.inner_text().strip()
+        heading = page.locator("h1").first.inner_text().strip().rstrip("¶")
         assert title == heading  # the site's title, not "title - title"
     finally:
         context.close()
