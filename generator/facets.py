@@ -69,7 +69,9 @@ def render_type_pages(
             pages[f"types/{slug}.md"] = page(t, body)
             continue
         pages.update(_group_page("types", slug, t, by_type[t], lab, page_size))
-    pages["types/index.md"] = page(lab["publication_types"], index)
+    pages["types/index.md"] = page(
+        lab["publication_types"], index, {"description": lab["types_intro"]}
+    )
     return pages
 
 
@@ -89,7 +91,7 @@ def render_year_pages(
         pages.update(_group_page("years", str(year), str(year), by_year[year], lab, page_size))
     if undated:
         index += ["", f"{lab['undated']}: {len(undated)}"]
-    pages["years/index.md"] = page(lab["years"], index)
+    pages["years/index.md"] = page(lab["years"], index, {"description": lab["years_intro"]})
     return pages
 
 
@@ -108,7 +110,9 @@ def render_journal_pages(
         slug, shown = slugify(name), citation_journal(name)
         index.append(f"| [{escape_md(shown)}]({slug}.md) | {len(by_journal[name])} |")
         pages.update(_group_page("journals", slug, shown, by_journal[name], lab, page_size))
-    pages["journals/index.md"] = page(lab["journals"], index)
+    pages["journals/index.md"] = page(
+        lab["journals"], index, {"description": lab["journals_intro"]}
+    )
     return pages
 
 
@@ -124,4 +128,5 @@ def render_retracted_page(entries: Sequence[Entry], lab: dict[str, str]) -> dict
     body += [line(e, "", lab) for e in concern] or [lab["none_yet"]]
     body += ["", f"## {lab['errata']} ({len(errata)})", ""]
     body += [line(e, "", lab) for e in errata] or [lab["none_yet"]]
-    return {"retracted.md": page(lab["retracted_page"], body)}
+    extra = {"description": lab["retracted_intro"]}
+    return {"retracted.md": page(lab["retracted_page"], body, extra)}

@@ -128,7 +128,7 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
                 },
             )
         )
-    pages["keywords/index.md"] = page(lab["topics"], index)
+    pages["keywords/index.md"] = page(lab["topics"], index, {"description": lab["topics_intro"]})
     return pages
 
 
@@ -216,7 +216,9 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
     if top:
         index += [f"## {lab['most_frequent']}", ""]
         index += [f"- [{escape_md(t)}]({slugify(t)}.md) ({len(by_term[t])})" for t in top]
-    pages["mesh/index.md"] = page(lab["mesh_terms"], index)
+    pages["mesh/index.md"] = page(
+        lab["mesh_terms"], index, {"description": lab["mesh_index_intro"]}
+    )
     for c in order:
         title = f"{lab['mesh_terms']}: {c}"
         body = [f"# {escape_md(title)}", "", lab["mesh_letter_intro"].format(letter=c), ""]
@@ -234,7 +236,10 @@ def render_papers_index(entries: Sequence[Entry], config: Config) -> dict[str, s
     # papers/index.md paginates into papers/index/part-N.md, one folder deeper.
     items = [(e, "") for e in newest_first(entries)]
     head = [f"{len(entries)} {lab['papers_count']}", ""]
-    return paginate("papers/index", lab["all_papers"], head, [(None, items)], lab, PAGE_SIZE)
+    extra = {"description": lab["all_papers_intro"].format(n=len(entries))}
+    return paginate(
+        "papers/index", lab["all_papers"], head, [(None, items)], lab, PAGE_SIZE, extra=extra
+    )
 
 
 def _chart(chart: Chart | None, lab: dict[str, str]) -> list[str]:

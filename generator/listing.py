@@ -204,6 +204,9 @@ def page(title: str, body: list[str], extra: dict[str, Any] | None = None) -> st
     return f"---\n{head}\n---\n\n" + "\n".join(body).rstrip("\n") + "\n"
 
 
+# Frontmatter of a list's first page that changes with the list's size: never on its parts.
+VOLATILE_META = frozenset({"description", "kb_papers"})
+
 Item = tuple[Entry, str]  # a paper and the note shown after it ("" for none)
 
 
@@ -268,7 +271,14 @@ def paginate(
             body += ["</ul>", ""]
         if parts:
             body += ["", _pager(base, part, parts, lab)]
-        pages[path] = page(name, body, extra)
+        if part == 0:
+            pages[path] = page(name, body, extra)
+        else:
+            # An archive part keeps its bytes while the list grows (so a weekly build does
+            # not render it again): nothing in it may name the list's current size.
+            stable = {k: v for k, v in (extra or {}).items() if k not in VOLATILE_META}
+            stable["description"] = lab["older_papers_span"].format(span=span)
+            pages[path] = page(name, body, stable)
     return pages
 
 

@@ -11,7 +11,13 @@ import pytest
 
 import generator.index
 from generator.config import Config
-from generator.index import Entry, render_index_pages, render_topic_pages, write_index_pages
+from generator.index import (
+    Entry,
+    render_index_pages,
+    render_mesh_pages,
+    render_topic_pages,
+    write_index_pages,
+)
 from generator.listing import load_entries
 from generator.pages import dump_page, split_page
 from generator.slug import slugify
@@ -413,3 +419,19 @@ def test_generated_page_frontmatter_round_trips(title: str):
     meta, body = split_page(page(title, ["# x"], {"kb_slug": title, "kb_papers": 7}))
     assert meta == {"title": title, "kb_generated": True, "kb_slug": title, "kb_papers": 7}
     assert body.strip() == "# x"
+
+
+def test_a_long_lists_archive_parts_do_not_change_when_papers_are_added(kb: Config):
+    # Parts are cut from the oldest end; nothing on them may name the list's size (its
+    # count, a description with the count), or every part is rendered again every week.
+    def paper(i: int) -> Entry:
+        return entry(i, keywords=("cancer",), mesh=("Exosomes",), mesh_major=("Exosomes",))
+
+    old = [paper(i) for i in range(1, 1300)]
+    new = [*old, *(paper(i) for i in range(1300, 1320))]
+    for render in (render_topic_pages, render_mesh_pages):
+        before, after = render(old, kb), render(new, kb)
+        parts = [rel for rel in before if "/part-" in rel]
+        assert parts, "the list is long enough to have parts"
+        for rel in parts:
+            assert after[rel] == before[rel], rel
