@@ -177,7 +177,8 @@ def icons_css(config: Any, env: Any) -> str:
     rules = []
     for name in icon_names(config):
         svg, _, _ = env.loader.get_source(env, f".icons/{name}.svg")
-        data = urllib.parse.quote(" ".join(svg.split()), safe=" /=:'\"<>")
+        # '"' is percent-encoded: the SVG's attribute quotes would end the url("...") early
+        data = urllib.parse.quote(" ".join(svg.split()), safe=" /=:'<>")
         css_name = name.replace("/", "-").replace(".", "-")
         rules.append(f'.kb-i--{css_name}{{--kb-i:url("data:image/svg+xml;charset=utf-8,{data}")}}')
     return "\n".join(rules) + "\n"

@@ -257,3 +257,16 @@ def test_search_works_on_a_phone_sized_screen(browser, site_url: str) -> None:
     ]
     assert errors == []
     context.close()
+
+
+def test_the_css_icons_draw_their_shapes(page, site_url: str) -> None:
+    # The header's icons are CSS masks (assets/kb/icons.css); an unreadable mask image
+    # leaves a filled square where the magnifier or the theme toggle should be.
+    for path in ("", "papers/40629355/"):
+        page.goto(site_url + path)
+        page.wait_for_load_state("networkidle")
+        masks = page.evaluate(
+            "[...document.querySelectorAll('header .kb-i')].map("
+            "e => getComputedStyle(e).webkitMaskImage || getComputedStyle(e).maskImage)"
+        )
+        assert masks and all(m.startswith('url("data:image/svg+xml') for m in masks), masks
