@@ -28,7 +28,7 @@ PALETTE = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
     "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
 )  # fmt: skip
-FONT = 22  # in an 800-unit-wide chart: ~10 px on a 390 px phone, ~18 px on a desktop
+FONT = 26  # in an 800-unit-wide chart: ~12 px on a 390 px phone, ~21 px on a desktop
 
 _STYLE = Style(
     background="transparent",
@@ -104,7 +104,7 @@ def papers_per_month(
     series = [(t, [counts[t][m] for m in months]) for t in shown]
     if rest:
         series.append((other, [sum(counts[t][m] for t in rest) for m in months]))
-    chart = pygal.StackedBar(width=800, height=520, x_label_rotation=-45, title=title, **_config())
+    chart = pygal.StackedBar(width=800, height=560, x_label_rotation=-45, title=title, **_config())
     chart.x_labels = months
     for name, values in series:
         chart.add(name, [v or None for v in values])
@@ -122,7 +122,7 @@ def top_mesh(
     if not top:
         return None
     chart = pygal.HorizontalBar(
-        width=800, height=80 + 44 * len(top), title=title, show_legend=False, **_config()
+        width=800, height=90 + 50 * len(top), title=title, show_legend=False, **_config()
     )
     chart.x_labels = [name for name, _ in reversed(top)]
     chart.add("", [n for _, n in reversed(top)])
