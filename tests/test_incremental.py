@@ -195,3 +195,37 @@ def test_a_removed_paper_leaves_nothing_behind(tmp_path: Path) -> None:
     assert "papers/40629355.md" not in cache.index
     on_disk = {p.stem for p in cache.root.glob("*/*.html")}
     assert on_disk == {e["key"] for e in cache.index.values()}  # unused entries deleted
+
+
+def test_lists_lifted_out_of_markdown_come_back_unchanged() -> None:
+    md = (
+        "# Term\n\nintro\n\n## Papers\n\n"
+        '<ul class="kb-list">\n<li><a href="../papers/1.md">A *b* & c</a></li>\n</ul>\n\n'
+        "text\n\n"
+        '<ul class="kb-list">\n<li>two</li>\n</ul>\n'
+    )
+    lifted, lists = render.lift_lists(md)
+    assert len(lists) == 2 and "<li>" not in lifted
+    converted = lifted.replace("kb-lifted-list-0", "<p>kb-lifted-list-0</p>")
+    assert render.restore_lists(converted, lists).count("A *b* & c") == 1
+    # a page that itself names the placeholder is left whole
+    assert render.lift_lists("kb-lifted-list-0\n\n" + md) == ("kb-lifted-list-0\n\n" + md, [])
+
+
+def test_lifting_the_lists_out_of_markdown_changes_no_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lists skip Python-Markdown (which passes raw HTML through unchanged, after
+    parsing it): every page must be byte for byte what Markdown would have made."""
+    monkeypatch.setattr(render, "_workers", lambda n: 1)  # render in this process
+    config = load_config(write_kb(tmp_path / "kb"))
+    pipeline.demo(config, tmp_path / "first")
+    cache = config.site_src.parent / ".kb-cache"
+    shutil.rmtree(cache)
+    _build_in_process(config, tmp_path / "lifted")
+    shutil.rmtree(cache)
+    monkeypatch.setattr(render, "lift_lists", lambda markdown: (markdown, []))
+    _build_in_process(config, tmp_path / "plain")
+    lifted, plain = _non_search_files(tmp_path / "lifted"), _non_search_files(tmp_path / "plain")
+    assert any('class="kb-list"' in v.decode() for k, v in lifted.items() if k.endswith(".html"))
+    assert lifted == plain
