@@ -8,17 +8,21 @@ stay the same: a shard's key hashes Pagefind's version and arguments and every p
 and HTML. The browser searches the shards together (Pagefind's ``mergeIndex``); the list of
 shards is ``pagefind/shards.json``, read when the search dialog first opens.
 
-Shards are ranges of PMIDs cut by halving: the range of all PMIDs is split in two until each
-part holds at most ``SHARD_MAX`` papers. The cut depends only on the PMIDs present, so a cold
-build and a warm one agree, and new papers (new PMIDs are the largest) change only the last
-shard or two.
+Shards are cut by halving over the day each paper was first collected, then its PMID: the
+range of all (day, PMID) pairs is split in two until each part holds at most ``SHARD_MAX``
+papers. The cut depends only on the papers present, so a cold build and a warm one agree. A
+weekly run's papers carry that week's day, so they fall in the newest part, which holds the
+last few weeks (or, in a knowledge base that grows slowly, whatever fits in one shard); the
+shards of earlier weeks stay as they are, however old the PMIDs a run brings in (a widened
+query, a late-indexed record). A first harvest, all collected on one day, is cut by PMID.
 
 Layout of the built site::
 
     pagefind/shards.json          {"version": ..., "shards": ["s…/", ...]}
     pagefind/pagefind-ui.js …     the UI, pagefind.js and its worker (from one shard's run)
-    pagefind/s<lo>-<hi>/          one shard: pagefind-entry.json, its meta, index/,
-                                  fragment/, filter/ and the WebAssembly search code
+    pagefind/s<lo>-<hi>/          one shard (its range of day-and-PMID keys, in hex):
+                                  pagefind-entry.json, its meta, index/, fragment/,
+                                  filter/ and the WebAssembly search code
 """
 
 from __future__ import annotations
@@ -32,12 +36,15 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from generator.errors import BuildError
 
 SHARD_MAX = 8000  # a shard of lean pages: ~1 GB of Pagefind memory; 8 shards at 50,000
 PMID_SPACE = 1 << 27  # PMIDs are below 134 million for decades to come
+DAY_SPACE = 1 << 16  # days since 1970: until the year 2149
+_EPOCH = date(1970, 1, 1).toordinal()
 SEARCH_DIR = "pagefind"
 SHARDS_FILE = "shards.json"
 # Files of a Pagefind run the browser loads once for the whole site, from SEARCH_DIR: the
@@ -57,34 +64,50 @@ EXTRA_ARGS = ("--exclude-selectors", ".headerlink")  # heading permalinks are no
 
 @dataclass(frozen=True)
 class Shard:
-    lo: int
+    lo: int  # keys: day * PMID_SPACE + PMID
     hi: int  # exclusive
     pmids: tuple[int, ...]
 
     @property
     def name(self) -> str:
-        return f"s{self.lo}-{self.hi}"
+        return f"s{self.lo:x}-{self.hi:x}"
 
 
-def plan_shards(pmids: Sequence[int], max_size: int = SHARD_MAX) -> list[Shard]:
-    """PMID ranges holding at most ``max_size`` papers each, cut by halving (pure)."""
-    ordered = sorted(set(pmids))
-    if ordered and (ordered[0] < 0 or ordered[-1] >= PMID_SPACE):
+def collection_day(collected: object) -> int:
+    """Days from 1970-01-01 to a page's ``collected`` date (0 when it has none)."""
+    try:
+        day = date.fromisoformat(str(collected)[:10]).toordinal() - _EPOCH
+    except ValueError:
+        return 0
+    return day if 0 <= day < DAY_SPACE else 0
+
+
+def plan_shards(
+    pmids: Sequence[int],
+    max_size: int = SHARD_MAX,
+    collected: Mapping[int, object] | None = None,
+) -> list[Shard]:
+    """Ranges of (collection day, PMID) holding at most ``max_size`` papers each, cut by
+    halving (pure). Without ``collected`` dates every paper counts as day 0."""
+    if any(p < 0 or p >= PMID_SPACE for p in pmids):
         raise ValueError(f"PMIDs must lie in [0, {PMID_SPACE})")
+    days = {p: collection_day((collected or {}).get(p)) for p in pmids}
+    ordered = sorted((days[p] * PMID_SPACE + p, p) for p in set(pmids))
     shards: list[Shard] = []
 
-    def split(lo: int, hi: int, members: list[int]) -> None:
+    def split(lo: int, hi: int, members: list[tuple[int, int]]) -> None:
         if not members:
             return
         if len(members) <= max_size or hi - lo == 1:
-            shards.append(Shard(lo, hi, tuple(members)))
+            shards.append(Shard(lo, hi, tuple(p for _, p in members)))
             return
         mid = (lo + hi) // 2
-        cut = next((i for i, p in enumerate(members) if p >= mid), len(members))
+        cut = next((i for i, (k, _) in enumerate(members) if k >= mid), len(members))
         split(lo, mid, members[:cut])
         split(mid, hi, members[cut:])
 
-    split(0, PMID_SPACE, ordered)
+    top = DAY_SPACE * PMID_SPACE if any(days.values()) else PMID_SPACE
+    split(0, top, ordered)
     return shards
 
 
@@ -193,13 +216,15 @@ def build_search_index(
     cache_dir: Path,
     env: dict[str, str] | None = None,
     page_keys: Mapping[int, str] | None = None,
+    collected: Mapping[int, object] | None = None,
 ) -> SearchReport:
     """Index every paper page of ``site_dir`` into ``site_dir/pagefind/``, shard by shard,
     reusing the shards in ``cache_dir`` whose pages did not change (``page_keys``: the
-    render key of each paper page, by PMID, when the hook rendered it)."""
+    render key of each paper page, by PMID, when the hook rendered it; ``collected``: each
+    paper's first collection date, which places it in a shard)."""
     env = env or dict(os.environ)
     pages = paper_pages(site_dir)
-    shards = plan_shards(list(pages), SHARD_MAX)
+    shards = plan_shards(list(pages), SHARD_MAX, collected)
     cache_dir.mkdir(parents=True, exist_ok=True)
     out_root = site_dir / SEARCH_DIR
     shutil.rmtree(out_root, ignore_errors=True)

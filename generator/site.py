@@ -93,6 +93,11 @@ class SiteBuild:
         )
 
 
+def collection_dates(papers: list[dict[str, Any]]) -> dict[int, object]:
+    """Each paper's first collection date by PMID (the search index's shards follow it)."""
+    return {int(p["pmid"]): p.get("collected") for p in papers if str(p.get("pmid")).isdigit()}
+
+
 def build_site(
     config: Config,
     site_dir: Path | None = None,
@@ -116,16 +121,19 @@ def build_site(
     pages = last_render_report(cache_dir(config) / "render")
 
     keys = paper_render_keys(cache_dir(config) / "render")
+    if papers is None:  # the pages' frontmatter, read once for all
+        papers = read_papers(config.site_src)
+    collected = collection_dates(papers)
 
     def index() -> tuple[SearchReport, float]:
         start = time.monotonic()
-        report = build_search_index(out, cache_dir(config) / "search", _env(config), keys)
+        report = build_search_index(
+            out, cache_dir(config) / "search", _env(config), keys, collected
+        )
         return report, time.monotonic() - start
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         search = pool.submit(index)
-        if papers is None:  # the pages' frontmatter, read once for all three
-            papers = read_papers(config.site_src)
         write_exports(papers, config, out, cache_dir(config) / "cite")  # cite.json files
         write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml
         write_sitemaps(out, config.site.url)  # every page, when the site's URL is known

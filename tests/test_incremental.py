@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,10 @@ import pytest
 from generator import pipeline, render, search_index
 from generator.clock import fixed_clock
 from generator.config import Config, load_config
+from generator.exports import read_papers
 from generator.render import RenderCache, compact_html, is_managed, linked_pages, page_key
 from generator.search_index import PMID_SPACE, plan_shards
+from generator.site import collection_dates
 from tests.conftest import FIXTURES, tree_bytes, write_kb
 
 EXTRA = FIXTURES / "xml" / "full_article.xml"  # PMID 2001, not in the sample
@@ -93,6 +96,42 @@ def test_shards_depend_only_on_the_pmids() -> None:
     assert plan_shards(pmids, 700) == plan_shards(list(reversed(pmids)), 700)
 
 
+def _weeks(first: date, weeks: int, per_week: int, start: int) -> dict[int, str]:
+    return {
+        start + w * per_week + i: (first + timedelta(days=7 * w)).isoformat()
+        for w in range(weeks)
+        for i in range(per_week)
+    }
+
+
+def test_a_weekly_run_touches_only_the_newest_shard_whatever_its_pmids() -> None:
+    """Shards are cut by collection day first: a run's papers land in the newest shard,
+    even when they are old PMIDs (a widened query), and every earlier shard stays."""
+    first = {p: "2025-01-06" for p in range(36_000_000, 36_020_000)}  # one big harvest
+    weekly = _weeks(date(2025, 1, 13), 20, 300, 37_000_000)
+    before = {**first, **weekly}
+    old_pmids = {p: "2025-06-02" for p in range(30_000_000, 30_000_300)}
+    new_pmids = {p: "2025-06-02" for p in range(38_000_000, 38_000_300)}
+    base = plan_shards(list(before), 4000, before)
+    assert sum(len(s.pmids) for s in base) == len(before)
+    assert all(0 < len(s.pmids) <= 4000 for s in base)
+    for added in (old_pmids, new_pmids):
+        after_all = {**before, **added}
+        after = plan_shards(list(after_all), 4000, after_all)
+        touched = [s for s in after if s not in base]
+        assert len(touched) == 1
+        assert set(added) <= set(touched[0].pmids)
+        assert len(touched[0].pmids) < 4000  # the newest weeks, not a shard of the first run
+
+
+def test_without_dates_shards_are_cut_by_pmid_alone() -> None:
+    pmids = list(range(36_000_000, 36_005_000))
+    same_day = dict.fromkeys(pmids, "2025-01-06")
+    by_pmid = plan_shards(pmids, 1000)
+    assert [s.pmids for s in plan_shards(pmids, 1000, same_day)] == [s.pmids for s in by_pmid]
+    assert plan_shards(pmids, 1000, {p: "not a date" for p in pmids}) == by_pmid
+
+
 def test_a_damaged_cache_index_is_ignored(tmp_path: Path) -> None:
     (tmp_path / "index.json").write_text("{not json", encoding="utf-8")
     assert RenderCache.open(tmp_path).index == {}
@@ -148,7 +187,8 @@ def _build_in_process(config: Config, site: Path) -> None:
         build(mk)
     cache = config.site_src.parent / ".kb-cache"
     keys = render.paper_render_keys(cache / "render")
-    search_index.build_search_index(site, cache / "search", page_keys=keys)
+    collected = collection_dates(read_papers(config.site_src))
+    search_index.build_search_index(site, cache / "search", page_keys=keys, collected=collected)
 
 
 def test_a_warm_build_renders_only_what_changed_and_equals_a_cold_build(
