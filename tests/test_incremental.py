@@ -107,10 +107,10 @@ def _weeks(first: date, weeks: int, per_week: int, start: int) -> dict[int, str]
 def test_a_weekly_run_touches_only_the_newest_shard_whatever_its_pmids() -> None:
     """Shards are cut by collection day first: a run's papers land in the newest shard,
     even when they are old PMIDs (a widened query), and every earlier shard stays."""
-    first = {p: "2025-01-06" for p in range(36_000_000, 36_020_000)}  # one big harvest
+    first = {p: "2025-01-06" for p in range(36_000_000, 36_040_000, 2)}  # one big harvest
     weekly = _weeks(date(2025, 1, 13), 20, 300, 37_000_000)
     before = {**first, **weekly}
-    old_pmids = {p: "2025-06-02" for p in range(30_000_000, 30_000_300)}
+    old_pmids = {p: "2025-06-02" for p in range(36_010_001, 36_010_601, 2)}  # among the first
     new_pmids = {p: "2025-06-02" for p in range(38_000_000, 38_000_300)}
     base = plan_shards(list(before), 4000, before)
     assert sum(len(s.pmids) for s in base) == len(before)
