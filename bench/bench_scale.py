@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+NEXT_WEEK = "2026-01-08"  # when the +N papers are collected: a weekly run later
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT_DIR = HERE / "out"
@@ -341,7 +342,7 @@ def run(
     steps.append(
         run_step("synth", [PY, str(HERE / "synth.py"), str(n), str(xml), "--seed", str(seed)], work)
     )
-    ingest = [PY, str(HERE / "ingest_topics.py"), "--config", "kb.yml"]
+    ingest = [PY, str(HERE / "ingest_topics.py"), "--config", "kb.yml"]  # day: 2026-01-01
     steps.append(run_step("ingest", [*ingest, str(xml), "--topics", str(topics)], work))
     index_cmd = [PY, "-m", "generator", "--config", "kb.yml", "index"]
     first = run_step("index (first)", index_cmd, work)
@@ -391,7 +392,12 @@ def run(
         steps.append(run_step(f"synth +{add}", [*tail, "--start", str(n)], work))
         more_topics = work / "input" / f"kb-{total}-tail.topics.json"
         steps.append(
-            run_step(f"ingest +{add}", [*ingest, str(more), "--topics", str(more_topics)], work)
+            # the weekly run a week after the first harvest (ingest_topics' default day)
+            run_step(
+                f"ingest +{add}",
+                [*ingest, str(more), "--topics", str(more_topics), "--today", NEXT_WEEK],
+                work,
+            )
         )
         fresh(site)
         warm = run_step(f"build (+{add}, warm cache)", [*build_cmd, "--site-dir", str(site)], work)
