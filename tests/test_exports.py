@@ -412,4 +412,40 @@ def test_cite_files_come_from_a_content_cache_and_stale_ones_leave_it(tmp_path: 
         assert built.stat().st_nlink >= 3  # cache + two sites
     assert report.files == 2
     write_exports(papers[:1], kb, tmp_path / "site3", cache)
-    assert len(list(cache.rglob("*.json"))) == 1  # paper 12's record is gone from the cache
+    records = [p for p in cache.rglob("*.json") if p.name != "index.json"]
+    assert len(records) == 1  # paper 12's record is gone from the cache
+
+
+def test_a_cached_cite_record_is_reused_only_for_the_same_frontmatter(
+    tmp_path: Path, kb: Config, monkeypatch: pytest.MonkeyPatch
+):
+    from generator import exports
+
+    made: list[str] = []
+    real = exports.render_cite_record
+
+    def counting(meta):  # type: ignore[no-untyped-def]
+        made.append(meta["pmid"])
+        return real(meta)
+
+    monkeypatch.setattr(exports, "render_cite_record", counting)
+    papers = [paper(pmid="11"), paper(pmid="12")]
+    cache = tmp_path / "cache"
+    exports.write_exports(papers, kb, tmp_path / "a", cache)
+    assert sorted(made) == ["11", "12"]
+    made.clear()
+    changed = [papers[0], {**papers[1], "title": "A corrected title"}]
+    report = exports.write_exports(changed, kb, tmp_path / "b", cache)
+    assert made == ["12"]  # only the changed paper's record is made again
+    assert "A corrected title" in (tmp_path / "b/papers/12/cite.json").read_text("utf-8")
+    assert report.bytes == sum(
+        len(real(m).encode()) for m in changed
+    )  # sizes from the index, not from disk
+    # a record lost from the cache is made again, not linked from nowhere
+    for f in cache.rglob("*.json"):
+        if f.name != "index.json":
+            f.unlink()
+    made.clear()
+    exports.write_exports(changed, kb, tmp_path / "c", cache)
+    assert sorted(made) == ["11", "12"]
+    assert (tmp_path / "c/papers/11/cite.json").read_text("utf-8") == real(changed[0])
