@@ -10,6 +10,8 @@ pages that no longer have papers.
 from __future__ import annotations
 
 import heapq
+import multiprocessing
+import os
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -141,7 +143,11 @@ def co_occurring(
     return heapq.nsmallest(n, counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str]:
+def render_mesh_pages(
+    entries: Sequence[Entry], config: Config, share: tuple[int, int] = (0, 1)
+) -> dict[str, str]:
+    """The MeSH term pages and their index; with ``share`` ``(i, n)``, only every n-th
+    term's page from the i-th on, and the index pages only in share 0."""
     lab = labels(config.site.language)
     entries = newest_first(entries)  # once: every group below keeps this order
     by_term: dict[str, list[Entry]] = defaultdict(list)
@@ -151,13 +157,16 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
     pages: dict[str, str] = {}
     letters: dict[str, list[str]] = defaultdict(list)
     checks = set(CHECK_TAGS)
-    for term in sorted(by_term, key=lambda t: (t.casefold(), t)):
+    mine, of = share
+    for position, term in enumerate(sorted(by_term, key=lambda t: (t.casefold(), t))):
         papers = by_term[term]
         slug = slugify(term)
         first = term[:1].upper()
         letters[first if "A" <= first <= "Z" else "#"].append(
             f"- [{escape_md(term)}](../{slug}.md) ({len(papers)})"
         )
+        if position % of != mine:
+            continue
         if term in checks:
             note = lab["check_tag_note"].format(term=term, n=len(papers), total=len(entries))
             body = [f"# {escape_md(term)}", "", escape_md(note, line_start=True)]
@@ -202,6 +211,8 @@ def render_mesh_pages(entries: Sequence[Entry], config: Config) -> dict[str, str
                 },
             )
         )
+    if mine != 0:
+        return pages
     # The index page names the letters and the most frequent terms; each letter's terms are
     # on a page of their own (mesh/index/<letter>.md), so no page lists every term.
     order = sorted(letters, key=lambda c: (c == "#", c))
@@ -351,23 +362,34 @@ def _whats_new(
 
 
 def render_index_pages(
-    entries: Sequence[Entry], config: Config, runs: Sequence[dict[str, Any]] = ()
+    entries: Sequence[Entry],
+    config: Config,
+    runs: Sequence[dict[str, Any]] = (),
+    share: tuple[int, int] = (0, 1),
 ) -> dict[str, str]:
-    """Every grouping page, keyed by its path relative to ``site_src`` (pure)."""
+    """Every grouping page, keyed by its path relative to ``site_src`` (pure). With
+    ``share`` ``(i, n)``: the i-th of n disjoint parts of them (MeSH pages, most of the
+    work, are dealt out term by term; the other kinds go whole to one share each)."""
     lab = labels(config.site.language)
     # Sorted once: every group built from this order is already newest-first, so the
     # per-group sorts below run over sorted data (linear for Python's sort).
     entries = newest_first(entries)
-    pages = {"index.md": render_landing(entries, config, runs)}
-    pages.update(render_topic_pages(entries, config))
-    pages.update(render_mesh_pages(entries, config))
-    pages.update(render_papers_index(entries, config))
-    pages.update(render_type_pages(entries, lab, PAGE_SIZE))
-    pages.update(render_year_pages(entries, lab, PAGE_SIZE))
-    pages.update(render_journal_pages(entries, lab, PAGE_SIZE))
-    pages.update(render_retracted_page(entries, lab))
-    pages["status.md"] = render_status(runs, config, lab)
-    pages["browse/index.md"] = render_browse(entries, runs, lab)
+    mine, of = share
+    kinds = [
+        lambda: {"index.md": render_landing(entries, config, runs)},
+        lambda: render_topic_pages(entries, config),
+        lambda: render_papers_index(entries, config),
+        lambda: render_type_pages(entries, lab, PAGE_SIZE),
+        lambda: render_year_pages(entries, lab, PAGE_SIZE),
+        lambda: render_journal_pages(entries, lab, PAGE_SIZE),
+        lambda: render_retracted_page(entries, lab),
+        lambda: {"status.md": render_status(runs, config, lab)},
+        lambda: {"browse/index.md": render_browse(entries, runs, lab)},
+    ]
+    pages = render_mesh_pages(entries, config, share)
+    for i, kind in enumerate(kinds):
+        if i % of == (of - 1 - mine):  # the last share, with the fewest MeSH terms, first
+            pages.update(kind())
     return dict(sorted(pages.items()))
 
 
@@ -415,22 +437,74 @@ def _stale_generated_files(site_src: Path, keep: set[Path]) -> list[Path]:
     return found
 
 
+def _generated_folders(site_src: Path) -> list[Path]:
+    """``site_src`` and every folder of grouping pages under it."""
+    found = [site_src]
+    for sub in GENERATED_DIRS:
+        for root, _, _ in os.walk(site_src / sub):
+            found.append(Path(root))
+    return found
+
+
+def _write_share(
+    site_src: Path,
+    entries: Sequence[Entry],
+    config: Config,
+    runs: Sequence[dict[str, Any]],
+    share: tuple[int, int],
+) -> tuple[list[str], list[str]]:
+    """Render one share of the grouping pages and write those that changed; return the
+    pages of the share and those written."""
+    pages = render_index_pages(entries, config, runs, share)
+    written = [
+        rel
+        for rel, text in pages.items()
+        if write_if_changed(site_src / rel, text, durable=False)  # derived: no fsync
+    ]
+    return list(pages), written
+
+
+_SHARE_ARGS: tuple[Any, ...] = ()  # what forked workers render from (inherited, not pickled)
+
+
+def _write_forked_share(share: tuple[int, int]) -> tuple[list[str], list[str]]:
+    return _write_share(*_SHARE_ARGS, share)
+
+
+def _shares(papers: int) -> int:
+    """Processes that render the grouping pages: one per core (at most 4), from 2,000
+    papers on (fewer render in a second)."""
+    if papers < 2000 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def write_index_pages(
     site_src: Path, config: Config, metas: Mapping[str, Mapping[str, Any]] | None = None
 ) -> IndexReport:
     """Regenerate every grouping page from the paper pages on disk and the run records
-    (``metas``: their frontmatter by PMID, when the caller has read it already)."""
+    (``metas``: their frontmatter by PMID, when the caller has read it already). Large
+    knowledge bases render in one process per core, each writing its share of pages."""
+    global _SHARE_ARGS
     entries = load_entries(site_src, metas)
     runs = load_run_records(config.state_dir)
-    pages = render_index_pages(entries, config, runs)
     report = IndexReport(papers=len(entries))
-    for folder in sorted({(site_src / rel).parent for rel in pages}):
-        remove_temp_files(folder)  # what a killed run left half-written
-    for rel, text in pages.items():
-        if write_if_changed(site_src / rel, text, durable=False):  # derived: no fsync
-            report.written.append(rel)
-        else:
-            report.unchanged += 1
-    keep = {site_src / rel for rel in pages}
+    for folder in _generated_folders(site_src):  # what a killed run left half-written
+        remove_temp_files(folder)  # (before the workers start writing theirs)
+    n = _shares(len(entries))
+    if n == 1:
+        results = [_write_share(site_src, entries, config, runs, (0, 1))]
+    else:
+        _SHARE_ARGS = (site_src, entries, config, runs)
+        try:
+            with multiprocessing.get_context("fork").Pool(n) as pool:
+                results = pool.map(_write_forked_share, [(i, n) for i in range(n)])
+        finally:
+            _SHARE_ARGS = ()
+    rels = sorted(rel for done, _ in results for rel in done)
+    written = {rel for _, w in results for rel in w}
+    report.written = [rel for rel in rels if rel in written]
+    report.unchanged = len(rels) - len(written)
+    keep = {site_src / rel for rel in rels}
     report.removed = remove_files(_stale_generated_files(site_src, keep))
     return report

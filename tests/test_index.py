@@ -435,3 +435,34 @@ def test_a_long_lists_archive_parts_do_not_change_when_papers_are_added(kb: Conf
         assert parts, "the list is long enough to have parts"
         for rel in parts:
             assert after[rel] == before[rel], rel
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_shares_of_the_grouping_pages_are_disjoint_and_make_the_whole(
+    sample_kb: Config, n: int
+) -> None:
+    entries = load_entries(sample_kb.site_src)
+    whole = generator.index.render_index_pages(entries, sample_kb)
+    shares = [generator.index.render_index_pages(entries, sample_kb, (), (i, n)) for i in range(n)]
+    assert all(shares)
+    assert sum(len(s) for s in shares) == len(whole)  # no page in two shares
+    assert {k: v for s in shares for k, v in s.items()} == whole
+
+
+def test_grouping_pages_written_by_several_processes_are_the_same(
+    sample_kb: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    for rel in generator.index.GENERATED_DIRS:  # nothing to compare with: all written anew
+        shutil.rmtree(sample_kb.site_src / rel, ignore_errors=True)
+    other = tmp_path / "other"
+    shutil.copytree(sample_kb.site_src, other)
+    one = generator.index.write_index_pages(sample_kb.site_src, sample_kb)
+    assert len(one.written) > 100
+    monkeypatch.setattr(generator.index, "_shares", lambda papers: 3)  # forked workers
+    (other / "mesh").mkdir()
+    (other / "mesh" / ".stale.md.x1.tmp").write_text("half", "utf-8")  # a killed run's
+    three = generator.index.write_index_pages(other, sample_kb)
+    assert three.written == one.written and three.unchanged == one.unchanged
+    assert tree_bytes(other) == tree_bytes(sample_kb.site_src)
