@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +23,7 @@ from generator.errors import KBError
 from generator.exports import FORMATS
 from generator.harvest import HarvestRun
 from generator.linkcheck import check_site
+from generator.scaffold import NewKB, init_kb
 from generator.store import write_atomic
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
@@ -42,6 +45,9 @@ examples:
   python -m generator budget                     site/'s bytes by part; exit 2 over 1 GB
   python -m generator export --format bib -o kb.bib    every paper as one BibTeX file
   python -m generator export --format ris --topic cancer    one topic's papers as RIS
+  python -m generator init my-kb --title "Our lab's reading list" --email me@lab.org
+  python -m generator publish commit             a step of the publish workflow
+  python -m generator migrate                    pages of an older tool → this page format
   python -m generator --config other/kb.yml build
 
 exit codes: 0 success, 1 partly failed (some topics), 2 error (message on stderr)
@@ -235,7 +241,87 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-o", "--output", type=Path, default=None, help="file to write (default: stdout)"
     )
+
+    p = sub.add_parser(
+        "init",
+        help="lay out a new knowledge base in DIR (kb.yml, mkdocs.yml, workflows, README)",
+        description="Lay out a new knowledge base: a commented kb.yml, mkdocs.yml naming the "
+        "pubmed-kb plugin, the test and publish workflows pinned to this version of the tool, "
+        ".gitignore and a README that says how to deploy. Options not given are asked for "
+        "when a terminal is attached, else take their defaults. Nothing of the tool's code "
+        "is copied.",
+        epilog='example: python -m generator init my-kb --title "Exosome papers" '
+        '--email me@lab.org --topic exosomes --query "exosomes[MeSH Terms]"',
+    )
+    p.add_argument("dir", type=Path, metavar="DIR")
+    p.add_argument("--title", default=None, help="the site's title")
+    p.add_argument("--language", default=None, help="en or ko (default en)")
+    p.add_argument("--email", default=None, help="contact address NCBI asks for")
+    p.add_argument("--topic", default=None, help="the first topic's name")
+    p.add_argument("--query", default=None, help="the first topic's PubMed query")
+    p.add_argument(
+        "--tool-spec",
+        default=None,
+        help="what the workflows pip-install (default: pubmed-kb==<this version>)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="overwrite the files init writes (never pages)"
+    )
+
+    p = sub.add_parser(
+        "publish",
+        parents=[common],
+        help="a step of the publish workflow: harvest [DATE] | commit | push",
+        description="Run one step of the publish workflow in the knowledge base's folder "
+        "(the tool's publish.sh): harvest (exit 0/1/2 as harvest), commit the paper pages "
+        "and state as github-actions[bot], push (rebasing onto newer commits).",
+    )
+    p.add_argument("step", choices=("harvest", "commit", "push"))
+    p.add_argument("since", nargs="?", default="", help="harvest only: YYYY-MM-DD")
+
+    sub.add_parser(
+        "migrate",
+        parents=[common],
+        help="bring paper pages an older tool wrote to this page format",
+        description="Rewrite the paper pages an older version of the tool wrote in this "
+        "version's page format, keeping every note; refuse (saying what to install) when "
+        "a newer version wrote them. build, index and harvest do this by themselves.",
+    )
     return parser
+
+
+def _ask(value: str | None, prompt: str, default: str) -> str:
+    """An option's value, else the answer to a prompt on a terminal, else the default."""
+    if value is not None:
+        return value
+    if sys.stdin.isatty():
+        answer = input(f"{prompt} [{default}]: ").strip()
+        return answer or default
+    return default
+
+
+def _init(args: argparse.Namespace) -> int:
+    d = NewKB()
+    kb = NewKB(
+        title=_ask(args.title, "Site title", d.title),
+        language=_ask(args.language, "Language (en or ko)", d.language),
+        email=_ask(args.email, "Contact e-mail for NCBI", d.email),
+        topic=_ask(args.topic, "First topic's name", d.topic),
+        query=_ask(args.query, "Its PubMed query", d.query),
+    )
+    written = init_kb(args.dir, kb, args.tool_spec, force=args.force)
+    print(f"init: a new knowledge base in {args.dir}: {', '.join(written)}")
+    print(f"init: next: cd {args.dir} && python -m generator demo (then harvest; see README.md)")
+    return EXIT_OK
+
+
+def _publish(config: Config, step: str, since: str) -> int:
+    script = Path(__file__).resolve().parent / "publish.sh"
+    env = dict(os.environ)
+    env["KB_ROOT"] = str(config.path.parent if config.path else Path.cwd())
+    env["PY"] = sys.executable
+    args = [step, since] if step == "harvest" and since else [step]
+    return subprocess.run(["bash", str(script), *args], env=env).returncode
 
 
 def _date(value: str) -> dt.date:
@@ -284,6 +370,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "import-papersurfer":
             return _import_papersurfer(args)
+        if args.command == "init":
+            return _init(args)
         config = _load(args)
         if args.command == "ingest":
             report = pipeline.ingest(config, args.paths, args.keyword)
@@ -324,6 +412,11 @@ def run(argv: Sequence[str] | None = None) -> int:
                 f"{b.index.papers} papers ({report.summary()}) → {b.site_dir}"
             )
             print(render_report(b.budget))
+        elif args.command == "publish":
+            return _publish(config, args.step, args.since)
+        elif args.command == "migrate":
+            m = pipeline.migrate(config)
+            print(f"migrate: {len(m.migrated)} paper pages rewritten in page format {m.to_schema}")
         elif args.command == "check-links":
             return _check_links(config, args.site_dir)
         elif args.command == "export":

@@ -1,10 +1,13 @@
-"""MkDocs hook: take the site title, description, language and navigation from kb.yml,
-and render the generated pages outside the navigation (papers, terms, facet values, list
-continuations) itself, each reused from a cache while its inputs stay (``generator.render``).
+"""What the MkDocs plugin ``pubmed-kb`` does (``generator.mkdocs_plugin``): take the site
+title, description, language and navigation from kb.yml, and render the generated pages
+outside the navigation (papers, terms, facet values, list continuations) itself, each
+reused from a cache while its inputs stay (``generator.render``).
 
-``mkdocs.yml`` names this file under ``hooks:``, so a plain ``mkdocs build`` or
-``mkdocs serve`` shows the same site as ``python -m generator build``. The
-config file is ``$KB_CONFIG`` or ``kb.yml`` beside ``mkdocs.yml``.
+A knowledge base's ``mkdocs.yml`` names the plugin (``plugins: [pubmed-kb]``), so a plain
+``mkdocs build`` or ``mkdocs serve`` shows the same site as ``python -m generator build``.
+This file also still works as a hook (``hooks: [generator/mkdocs_hook.py]``, as forks made
+before the plugin name it). The config file is ``$KB_CONFIG``, else the plugin's ``config``
+option, else ``kb.yml`` beside ``mkdocs.yml``.
 """
 
 from __future__ import annotations
@@ -63,9 +66,9 @@ _QUIET = _QuietExcludedLinks()
 logging.getLogger("mkdocs.structure.pages").addFilter(_QUIET)
 
 
-def on_config(config: Any) -> Any:
-    kb_path = os.environ.get("KB_CONFIG") or str(Path(config.config_file_path).parent / "kb.yml")
-    kb = load_config(kb_path)
+def on_config(config: Any, default_kb: Path | None = None) -> Any:
+    beside = Path(config.config_file_path or "mkdocs.yml").parent / "kb.yml"
+    kb = load_config(os.environ.get("KB_CONFIG") or default_kb or beside)
     _Build.cache_root = kb.site_src.parent / ".kb-cache" / "render"
     lab = labels(kb.site.language)
     config.site_name = kb.site.title

@@ -6,9 +6,11 @@ Order of work, top to bottom: parse → score/render → write pages → index �
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.budget import SiteBudget, measure_site
 from generator.catalog import paper_metas
@@ -27,6 +29,9 @@ from generator.papersurfer import ConfigConversion
 from generator.sample import load_sample
 from generator.site import SiteBuild, build_site, serve_site
 from generator.store import iter_pages, remove_files
+from generator.upgrade import MigrationReport, migrate_kb, write_record
+
+log = logging.getLogger(__name__)
 
 
 def ingest(
@@ -45,9 +50,29 @@ def ingest(
     return ingest_files(paths, config, (clock or system_clock()).today_iso(), canonical)
 
 
+def migrate(config: Config) -> MigrationReport:
+    """Bring the paper pages an older tool wrote to this tool's page format (or refuse,
+    saying what to install, when a newer tool wrote them)."""
+    return migrate_kb(config.site_src, config.state_dir, paper_metas(config.site_src))
+
+
+def current_metas(config: Config) -> dict[str, dict[str, Any]]:
+    """The paper pages' frontmatter by PMID, every page in this tool's format."""
+    metas = paper_metas(config.site_src)
+    report = migrate_kb(config.site_src, config.state_dir, metas)
+    if report.migrated:
+        log.warning(
+            "migrated %d paper pages to page format %d (commit them)",
+            len(report.migrated),
+            report.to_schema,
+        )
+        metas = paper_metas(config.site_src)
+    return metas
+
+
 def index(config: Config) -> IndexReport:
     """Grouping pages from the paper pages on disk."""
-    return write_index_pages(config.site_src, config)
+    return write_index_pages(config.site_src, config, current_metas(config))
 
 
 @dataclass(frozen=True)
@@ -63,9 +88,10 @@ class BuildReport:
 
 def build(config: Config, site_dir: Path | None = None) -> BuildReport:
     """Index, then ``mkdocs build --strict`` and the rest of the site; measure its bytes."""
-    metas = paper_metas(config.site_src)  # read once for the index and the citations
+    metas = current_metas(config)  # read once for the index and the citations
     report = write_index_pages(config.site_src, config, metas)
     built = build_site(config, site_dir, papers=list(metas.values()))
+    write_record(config.state_dir)  # this tool and page format built it last
     return BuildReport(report, built, measure_site(built.site_dir))
 
 
@@ -160,8 +186,10 @@ def harvest(
     clock: Clock | None = None,
 ) -> HarvestRun:
     """Search PubMed for every topic and write new and changed pages."""
+    if not dry_run:
+        current_metas(config)  # pages of an older format first: the run commits them
     with client or make_client(config) as c:
-        return run_harvest(
+        run = run_harvest(
             config,
             c,
             clock or system_clock(),
@@ -170,6 +198,9 @@ def harvest(
             dry_run=dry_run,
             progress=progress,
         )
+    if not dry_run:
+        write_record(config.state_dir)
+    return run
 
 
 def pubmed_reachable(config: Config) -> str | None:

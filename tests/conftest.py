@@ -1,8 +1,8 @@
 """Shared fixtures: isolated knowledge bases in tmp, one shared demo build, Markdown rendering.
 
 No test writes into the repository's own ``site_src/`` or ``site/``: every knowledge base
-is a copy of ``kb.yml`` plus an ``mkdocs.yml`` whose hook is the absolute path of
-``generator/mkdocs_hook.py``, in a temporary folder.
+is a copy of ``kb.yml`` and ``mkdocs.yml`` (which names the installed ``pubmed-kb``
+plugin) in a temporary folder.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from generator.search_index import SearchReport
 from generator.site import SiteBuild
 
 REPO = Path(__file__).resolve().parents[1]
-HOOK = REPO / "generator" / "mkdocs_hook.py"
 SAMPLE_XML = REPO / "generator" / "sample" / "pubmed_sample.xml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # "Now" for every test, in this process and the ones it starts (the CLI, publish.sh):
@@ -48,7 +47,8 @@ def write_kb(
     edit: Callable[[dict[str, Any]], None] | None = None,
 ) -> Path:
     """Write ``kb.yml`` (the shipped one, ``kb_text``, or the shipped one after ``edit``)
-    and an ``mkdocs.yml`` whose hook is absolute; return the ``kb.yml`` path."""
+    and the shipped ``mkdocs.yml`` (it names the installed ``pubmed-kb`` plugin); return
+    the ``kb.yml`` path."""
     folder.mkdir(parents=True, exist_ok=True)
     if kb_text is None:
         kb_text = (REPO / "kb.yml").read_text(encoding="utf-8")
@@ -58,9 +58,8 @@ def write_kb(
         kb_text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     (folder / "kb.yml").write_text(kb_text, encoding="utf-8")
     mk = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
-    entry = "  - generator/mkdocs_hook.py\n"
-    assert mk.count(entry) == 1, "mkdocs.yml no longer names generator/mkdocs_hook.py as a hook"
-    (folder / "mkdocs.yml").write_text(mk.replace(entry, f"  - {HOOK}\n"), encoding="utf-8")
+    assert "  - pubmed-kb\n" in mk, "mkdocs.yml no longer names the pubmed-kb plugin"
+    (folder / "mkdocs.yml").write_text(mk, encoding="utf-8")
     return folder / "kb.yml"
 
 

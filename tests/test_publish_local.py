@@ -26,7 +26,7 @@ from generator.clock import system_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "publish_local.sh"
-STEPS = ROOT / "scripts" / "publish.sh"
+STEPS = ROOT / "generator" / "publish.sh"  # scripts/publish.sh runs it
 BOT = "github-actions[bot]"
 FIRST_STANDIN_PMID = "30000000"  # tests/eutils_standin.py's synthetic corpus starts here
 
