@@ -9,6 +9,7 @@ that is already there unless told.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -38,7 +39,18 @@ class NewKB:
 
 
 def tool_spec(version: str | None = None) -> str:
-    """What the workflows install: this version of the tool, exactly."""
+    """What the workflows install: this version of the tool, exactly. Installed from a git
+    repository (PEP 610's direct_url.json says so), that repository at that commit; else
+    the version from the package index."""
+    if version is None:
+        try:
+            raw = importlib.metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+            direct = json.loads(raw) if raw else {}
+        except (importlib.metadata.PackageNotFoundError, ValueError):
+            direct = {}
+        vcs = direct.get("vcs_info") if isinstance(direct, dict) else None
+        if isinstance(vcs, dict) and vcs.get("vcs") and vcs.get("commit_id"):
+            return f"{DISTRIBUTION} @ {vcs['vcs']}+{direct['url']}@{vcs['commit_id']}"
     return f"{DISTRIBUTION}=={version or tool_version()}"
 
 

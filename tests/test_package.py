@@ -299,3 +299,30 @@ def test_a_wheel_in_a_fresh_venv_inits_and_builds_a_knowledge_base(tmp_path: Pat
     assert "assets/kb/icons.css" in paper  # the lean frame's header, icons drawn by CSS
     assert not [p for p in kb.rglob("*.py")]  # the knowledge base holds none of the code
     assert tree_bytes(kb / "site_src" / "papers")  # the sample's pages
+
+
+def test_the_workflows_install_the_tool_from_where_it_came(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from generator import scaffold
+
+    class Installed:
+        version = "9.9"
+
+        def __init__(self, direct: dict | None) -> None:
+            self.direct = direct
+
+        def read_text(self, name: str) -> str | None:
+            assert name == "direct_url.json"
+            return json.dumps(self.direct) if self.direct is not None else None
+
+    git = {
+        "url": "https://github.com/lab/pubmed-kb",
+        "vcs_info": {"vcs": "git", "commit_id": "0123abc", "requested_revision": "main"},
+    }
+    monkeypatch.setattr(scaffold.importlib.metadata, "distribution", lambda n: Installed(git))
+    assert tool_spec() == "pubmed-kb @ git+https://github.com/lab/pubmed-kb@0123abc"
+    local = {"url": "file:///home/me/pubmed-kb", "dir_info": {"editable": True}}
+    monkeypatch.setattr(scaffold.importlib.metadata, "distribution", lambda n: Installed(local))
+    assert tool_spec() == "pubmed-kb==9.9"  # a path CI cannot reach: the index's release
+    assert tool_spec("2.0") == "pubmed-kb==2.0"
