@@ -326,3 +326,19 @@ def test_the_workflows_install_the_tool_from_where_it_came(
     monkeypatch.setattr(scaffold.importlib.metadata, "distribution", lambda n: Installed(local))
     assert tool_spec() == "pubmed-kb==9.9"  # a path CI cannot reach: the index's release
     assert tool_spec("2.0") == "pubmed-kb==2.0"
+
+
+def test_the_kb_workflows_keep_in_step_with_this_repository_s() -> None:
+    """The template is this repository's publish workflow with the tool pip-installed: the
+    same jobs, the same action pins (dependabot updates these; mirror them there)."""
+
+    def shape(text: str) -> tuple[list[str], list[str]]:
+        data = yaml.safe_load(text)
+        pins = sorted(set(re.findall(r"uses:\s*(\S+)", text)))
+        return list(data["jobs"]), pins
+
+    template = REPO / "generator" / "templates" / "workflows" / "publish.yml"
+    ours = REPO / ".github" / "workflows" / "publish.yml"
+    assert shape(template.read_text("utf-8")) == shape(ours.read_text("utf-8"))
+    test_pins = set(re.findall(r"uses:\s*(\S+)", (template.parent / "test.yml").read_text()))
+    assert test_pins <= set(shape(ours.read_text("utf-8"))[1])
