@@ -148,7 +148,7 @@ def test_scripts_pass_shellcheck() -> None:
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         pytest.skip("shellcheck is not installed (actionlint uses it too when present)")
-    scripts = sorted(str(p) for p in (ROOT / "scripts").glob("*.sh"))
+    scripts = sorted(str(p) for d in ("scripts", "generator") for p in (ROOT / d).glob("*.sh"))
     result = subprocess.run([shellcheck, *scripts], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
