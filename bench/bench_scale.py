@@ -243,10 +243,15 @@ def profile_index(work: Path, top: int = 25) -> dict[str, Any]:
 
 
 def plain_config(work: Path) -> Path:
-    """``mkdocs-plain.yml``: the same site with no hook (MkDocs and Material render every
-    page themselves, as the build did before the hook's renderer): the baseline."""
+    """``mkdocs-plain.yml``: the same site without the pubmed-kb plugin (or, in a fork's
+    older mkdocs.yml, its hook): MkDocs and Material render every page themselves, as the
+    build did before the plugin's renderer: the baseline."""
     text = (work / "mkdocs.yml").read_text(encoding="utf-8")
     text = re.sub(r"\nhooks:\n(?:  - .*\n)+", "\n", text)
+    text = re.sub(r"\nplugins:\n(?:  - .*\n)+", "\nplugins: []\n", text)
+    settings = "\n".join(line.split("#")[0] for line in text.splitlines())
+    if "pubmed-kb" in settings or "mkdocs_hook" in settings:
+        raise SystemExit(f"{work / 'mkdocs.yml'}: could not take the plugin out of it")
     path = work / "mkdocs-plain.yml"
     path.write_text(text, encoding="utf-8")
     return path
