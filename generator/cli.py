@@ -23,7 +23,7 @@ from generator.errors import KBError
 from generator.exports import FORMATS
 from generator.harvest import HarvestRun
 from generator.linkcheck import check_site
-from generator.scaffold import NewKB, init_kb
+from generator.scaffold import NewKB, init_kb, installed_from_a_path, tool_spec
 from generator.store import write_atomic
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
@@ -309,8 +309,17 @@ def _init(args: argparse.Namespace) -> int:
         topic=_ask(args.topic, "First topic's name", d.topic),
         query=_ask(args.query, "Its PubMed query", d.query),
     )
-    written = init_kb(args.dir, kb, args.tool_spec, force=args.force)
+    spec = args.tool_spec or tool_spec()
+    written = init_kb(args.dir, kb, spec, force=args.force)
     print(f"init: a new knowledge base in {args.dir}: {', '.join(written)}")
+    print(f"init: its workflows install {spec}")
+    if args.tool_spec is None and installed_from_a_path():
+        print(
+            "init: note: this copy of the tool was installed from a folder or a file, which "
+            "GitHub's runners cannot reach; if that version is not on the package index, run "
+            "init again with --force --tool-spec 'pubmed-kb @ git+https://github.com/OWNER/"
+            "pubmed-kb@COMMIT'"
+        )
     print(f"init: next: cd {args.dir} && python -m generator demo (then harvest; see README.md)")
     return EXIT_OK
 

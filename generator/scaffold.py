@@ -38,20 +38,33 @@ class NewKB:
     description: str = ""
 
 
+def _direct_url() -> dict[str, object]:
+    """PEP 610's record of where the installed tool came from ({} from a package index)."""
+    try:
+        raw = importlib.metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+        direct = json.loads(raw) if raw else {}
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return {}
+    return direct if isinstance(direct, dict) else {}
+
+
 def tool_spec(version: str | None = None) -> str:
     """What the workflows install: this version of the tool, exactly. Installed from a git
     repository (PEP 610's direct_url.json says so), that repository at that commit; else
     the version from the package index."""
     if version is None:
-        try:
-            raw = importlib.metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
-            direct = json.loads(raw) if raw else {}
-        except (importlib.metadata.PackageNotFoundError, ValueError):
-            direct = {}
-        vcs = direct.get("vcs_info") if isinstance(direct, dict) else None
+        direct = _direct_url()
+        vcs = direct.get("vcs_info")
         if isinstance(vcs, dict) and vcs.get("vcs") and vcs.get("commit_id"):
             return f"{DISTRIBUTION} @ {vcs['vcs']}+{direct['url']}@{vcs['commit_id']}"
     return f"{DISTRIBUTION}=={version or tool_version()}"
+
+
+def installed_from_a_path() -> bool:
+    """Whether the tool was installed from a folder or a file (a checkout, a wheel), which a
+    workflow on GitHub cannot install from: ``init`` then says to name a source."""
+    direct = _direct_url()
+    return bool(direct) and "vcs_info" not in direct
 
 
 def _scalar(value: str) -> str:

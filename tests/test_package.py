@@ -322,9 +322,13 @@ def test_the_workflows_install_the_tool_from_where_it_came(
     }
     monkeypatch.setattr(scaffold.importlib.metadata, "distribution", lambda n: Installed(git))
     assert tool_spec() == "pubmed-kb @ git+https://github.com/lab/pubmed-kb@0123abc"
+    assert not scaffold.installed_from_a_path()
     local = {"url": "file:///home/me/pubmed-kb", "dir_info": {"editable": True}}
     monkeypatch.setattr(scaffold.importlib.metadata, "distribution", lambda n: Installed(local))
     assert tool_spec() == "pubmed-kb==9.9"  # a path CI cannot reach: the index's release
+    assert scaffold.installed_from_a_path()  # so init says to name a source
+    monkeypatch.setattr(scaffold.importlib.metadata, "distribution", lambda n: Installed(None))
+    assert tool_spec() == "pubmed-kb==9.9" and not scaffold.installed_from_a_path()
     assert tool_spec("2.0") == "pubmed-kb==2.0"
 
 
