@@ -61,6 +61,21 @@ class HarvestConfig:
     revisions: bool = True  # re-fetch stored papers PubMed modified since the last run
 
 
+DEFAULT_ICITE_URL = "https://icite.od.nih.gov/api/"
+
+
+@dataclass(frozen=True)
+class CitationsConfig:
+    """Citation signals from NIH's iCite (generator.citations)."""
+
+    enabled: bool = True
+    url: str = DEFAULT_ICITE_URL
+    refresh_days: int = 28  # papers published in the last `recent_years`: asked again this often
+    recent_years: int = 3
+    old_refresh_days: int = 182  # older papers, whose counts move slowly
+    batch_size: int = 500  # PMIDs per request (iCite takes up to 1,000)
+
+
 @dataclass(frozen=True)
 class ScoringWeights:
     """Points each rule adds to a paper's score (the sum is clipped to 0..1)."""
@@ -131,6 +146,7 @@ class Config:
     harvest: HarvestConfig = field(default_factory=HarvestConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     summary: SummaryConfig = field(default_factory=SummaryConfig)
+    citations: CitationsConfig = field(default_factory=CitationsConfig)
     high_impact_journals: tuple[str, ...] = ()
     site_src: Path = Path("site_src")
     state_dir: Path = Path("state")
@@ -279,6 +295,7 @@ _TOP_KEYS = {
     "summary",
     "high_impact_journals",
     "paths",
+    "citations",
 }
 
 
@@ -305,6 +322,7 @@ def parse_config(data: Any, base_dir: Path, source: str = "<config>") -> Config:
     harvest = _parse_harvest(c, top.get("harvest"))
     scoring = _parse_scoring(c, top.get("scoring"))
     summary = _parse_summary(c, top.get("summary"), site.language)
+    citations = _parse_citations(c, top.get("citations"))
     paths_raw = c.mapping(top.get("paths"), "paths", {"site_src", "state"})
     site_src = c.get(paths_raw, "site_src", "paths", c.string, "site_src") or "site_src"
     state_dir = c.get(paths_raw, "state", "paths", c.string, "state") or "state"
@@ -328,6 +346,7 @@ def parse_config(data: Any, base_dir: Path, source: str = "<config>") -> Config:
         harvest=harvest,
         scoring=scoring,
         summary=summary,
+        citations=citations,
         high_impact_journals=journals,
         site_src=(base_dir / site_src).resolve(),
         state_dir=(base_dir / state_dir).resolve(),
@@ -435,6 +454,24 @@ def _parse_harvest(c: _Checker, raw: Any) -> HarvestConfig:
         c.error("harvest.until", "only valid with datetype: pdat (a fixed publication-date range)")
     if cfg.since and cfg.until and cfg.until < cfg.since:
         c.error("harvest.until", "must not be before harvest.since")
+    return cfg
+
+
+def _parse_citations(c: _Checker, raw: Any) -> CitationsConfig:
+    d = CitationsConfig()
+    r = c.mapping(raw, "citations", set(d.__dataclass_fields__))
+    cfg = CitationsConfig(
+        enabled=bool(c.get(r, "enabled", "citations", c.boolean, d.enabled)),
+        url=c.get(r, "url", "citations", c.string, d.url) or d.url,
+        refresh_days=c.get(r, "refresh_days", "citations", c.positive, d.refresh_days),
+        recent_years=c.get(r, "recent_years", "citations", c.positive, d.recent_years),
+        old_refresh_days=c.get(r, "old_refresh_days", "citations", c.positive, d.old_refresh_days),
+        batch_size=c.get(r, "batch_size", "citations", c.positive, d.batch_size),
+    )
+    if not re.match(r"^https?://", cfg.url):
+        c.error("citations.url", f"expected an http(s) URL, got {cfg.url!r}")
+    if cfg.batch_size is not None and cfg.batch_size > 1000:
+        c.error("citations.batch_size", "must be <= 1000 (iCite's limit)")
     return cfg
 
 

@@ -137,6 +137,7 @@ class HarvestRun:
     revised: list[str] = field(default_factory=list)  # stored pages PubMed's changes rewrote
     retracted: list[str] = field(default_factory=list)  # of those, newly retracted
     warnings: list[str] = field(default_factory=list)  # about the run as a whole
+    citations: dict[str, Any] = field(default_factory=dict)  # generator.citations.SignalsRun
 
     @property
     def ok(self) -> bool:
@@ -160,6 +161,7 @@ class HarvestRun:
             "retracted": self.retracted,
             "warnings": self.warnings,
             **({"summaries": self.summaries.as_record()} if self.summaries.mode == "llm" else {}),
+            **({"citations": self.citations} if self.citations else {}),
         }
 
 
@@ -311,9 +313,12 @@ def harvest(
     since: dt.date | None = None,
     dry_run: bool = False,
     progress: Callable[[str], None] = lambda _: None,
+    signals: Callable[[dt.date], dict[str, Any]] | None = None,
 ) -> HarvestRun:
     """One harvest run over the configured topics (or ``topic_names``); ``clock`` gives
-    today's date (the windows' end, new pages' dates) and the run record's times."""
+    today's date (the windows' end, new pages' dates) and the run record's times;
+    ``signals`` (after the pages are written) updates the citation signals and returns
+    what it did, never raising."""
     topics = _select_topics(config, topic_names)
     state = load_state(config.state_dir)
     today = clock.today()
@@ -362,6 +367,13 @@ def harvest(
     )
     _note_missing(run, matched, state)
     _advance_state(config, state, run, topics)
+    if signals is not None:
+        run.citations = signals(today)
+        if run.citations.get("error"):
+            run.warnings.append(
+                f"citation signals: {run.citations['error']} (the last values are kept)"
+            )
+        progress(f"citation signals: {run.citations}")
     run.requests = _requests(client)
     run.finished = clock.timestamp()
     append_run_record(config.state_dir, run.as_record())

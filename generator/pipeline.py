@@ -14,6 +14,7 @@ from typing import Any
 
 from generator.budget import SiteBudget, measure_site
 from generator.catalog import paper_metas
+from generator.citations import icite_url, switched_off, update_signals
 from generator.clock import Clock, system_clock
 from generator.config import Config
 from generator.errors import KBError
@@ -21,6 +22,7 @@ from generator.eutils import EutilsClient, client_from_env
 from generator.exports import mesh_groups, read_papers, render_export, topic_groups
 from generator.harvest import HarvestRun
 from generator.harvest import harvest as run_harvest
+from generator.icite import IciteClient
 from generator.importer import ImportReport, fetch_papers, import_notes, write_converted_config
 from generator.index import IndexReport, write_index_pages
 from generator.ingest import IngestReport, ingest_files
@@ -184,8 +186,10 @@ def harvest(
     progress: Callable[[str], None] = print,
     client: EutilsClient | None = None,
     clock: Clock | None = None,
+    icite: IciteClient | None = None,
 ) -> HarvestRun:
-    """Search PubMed for every topic and write new and changed pages."""
+    """Search PubMed for every topic and write new and changed pages, then update the
+    citation signals (``icite``: a client for them, else one made from kb.yml)."""
     if not dry_run:
         current_metas(config)  # pages of an older format first: the run commits them
     with client or make_client(config) as c:
@@ -197,10 +201,27 @@ def harvest(
             since=since,
             dry_run=dry_run,
             progress=progress,
+            signals=None if dry_run else citation_step(config, icite),
         )
     if not dry_run:
         write_record(config.state_dir)
     return run
+
+
+def citation_step(
+    config: Config, icite: IciteClient | None = None
+) -> Callable[[dt.date], dict[str, Any]] | None:
+    """The harvest's last step: citation signals for the papers due (None when kb.yml's
+    ``citations.enabled`` is false, or ``KB_CITATIONS=off`` and no client is given)."""
+    if not config.citations.enabled or (icite is None and switched_off()):
+        return None
+
+    def step(today: dt.date) -> dict[str, Any]:
+        with icite or IciteClient(icite_url(config.citations)) as c:
+            metas = paper_metas(config.site_src)
+            return update_signals(config.state_dir, metas, c, today, config.citations).as_record()
+
+    return step
 
 
 def pubmed_reachable(config: Config) -> str | None:

@@ -79,6 +79,7 @@ def render_status(runs: Sequence[dict[str, Any]], config: Config, lab: dict[str,
         body += ["", f'!!! warning "{lab["status_run_warning"]}"', "", f"    {escape_md(str(w))}"]
     body += _changes(run, lab)
     body += _missing(run, config, lab)
+    body += _citations(run, lab)
     body += _searched(run.get("topics", []), lab)
     body += ["", f"## {lab['status_history']}", ""]
     body += [
@@ -120,6 +121,18 @@ def _missing(run: dict[str, Any], config: Config, lab: dict[str, str]) -> list[s
         for p in missing
     ]
     return ["", f"{lab['status_missing']}: {', '.join(items)}"]
+
+
+def _citations(run: dict[str, Any], lab: dict[str, str]) -> list[str]:
+    """What the run asked iCite, and whether it failed."""
+    c = run.get("citations")
+    if not isinstance(c, dict):
+        return []
+    counts = {k: c.get(k, 0) for k in ("asked", "updated", "unknown", "requests")}
+    out = ["", f"**{lab['status_citations']}**: {lab['status_citations_line'].format(**counts)}"]
+    if c.get("error"):
+        out += ["", f"- ⚠ {lab['status_citations_failed']}: {escape_md(str(c['error']))}"]
+    return out
 
 
 def _searched(topics: Sequence[dict[str, Any]], lab: dict[str, str]) -> list[str]:

@@ -39,6 +39,10 @@ TEST_NOW = "2026-03-01T12:00:00+00:00"
 def _fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(NOW_ENV, TEST_NOW)
     monkeypatch.delenv("KB_SITE_URL", raising=False)  # a test that wants it sets it
+    # No test reaches NIH's iCite: tests of the citation signals give the harvest a
+    # client of the loopback stand-in (tests/icite_standin.py).
+    monkeypatch.setenv("KB_CITATIONS", "off")
+    monkeypatch.delenv("ICITE_URL", raising=False)
 
 
 def write_kb(
