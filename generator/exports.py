@@ -443,9 +443,13 @@ def cite_record(meta: Meta) -> dict[str, Any]:
     return record
 
 
-def render_cite_record(meta: Meta) -> str:
-    """``cite.json`` as text: compact (it is data the browser reads, not a download)."""
-    return json.dumps(cite_record(meta), ensure_ascii=False, separators=(",", ":")) + "\n"
+def render_cite_record(meta: Meta, signals: Mapping[str, Any] | None = None) -> str:
+    """``cite.json`` as text: compact (it is data the browser reads, not a download);
+    ``signals`` under ``custom.signals`` (never in a CSL-JSON download)."""
+    record = cite_record(meta)
+    if signals:
+        record.setdefault("custom", {})["signals"] = dict(signals)
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def topic_groups(papers: Sequence[Meta], config: Config) -> dict[str, list[Meta]]:
@@ -563,8 +567,23 @@ def _link(cached: str, dest: str) -> bool:
     raise OSError(f"could not link {cached} at {dest}")
 
 
+SIGNAL_KEYS = ("citations", "rcr", "percentile", "clinical", "provisional", "unknown", "taken")
+
+
+def signals_record(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The citation signals a paper page shows (``custom.signals`` of its cite.json), from
+    its line of ``state/citations.jsonl``; None when it was never asked."""
+    if not record or not record.get("taken"):
+        return None
+    return {k: record[k] for k in SIGNAL_KEYS if record.get(k) is not None}
+
+
 def write_exports(
-    papers: Sequence[Meta], config: Config, site_dir: Path, cache_dir: Path | None = None
+    papers: Sequence[Meta],
+    config: Config,
+    site_dir: Path,
+    cache_dir: Path | None = None,
+    signals: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ExportReport:
     """Write every paper's ``cite.json`` into the built site ``site_dir``.
 
@@ -572,10 +591,15 @@ def write_exports(
     into the site: a weekly build makes 50,000 links instead of writing 50,000 files. An
     index maps a hash of each paper's frontmatter (under a fingerprint of the generator's
     code) to its file and size, so an unchanged paper's record is not even made again.
-    Files no paper uses any more are removed from the cache.
+    Files no paper uses any more are removed from the cache. ``signals`` (by PMID, from
+    ``state/citations.jsonl``) go under ``custom.signals``, which the paper page shows.
     """
+    signals = signals or {}
     if cache_dir is None:
-        size = sum(write_site_file(site_dir, rel, text) for rel, text in iter_exports(papers))
+        size = 0
+        for m in papers:
+            text = render_cite_record(m, signals_record(signals.get(str(m["pmid"]))))
+            size += write_site_file(site_dir, f"papers/{m['pmid']}/cite.json", text)
         return ExportReport(papers=len(papers), files=len(papers), bytes=size)
     code = _code_fingerprint()
     index_path = cache_dir / "index.json"
@@ -583,7 +607,8 @@ def write_exports(
     records: dict[str, list[Any]] = {}
     size = 0
     for m in papers:
-        key = _meta_key(m)
+        shown = signals_record(signals.get(str(m["pmid"])))
+        key = _meta_key({"meta": m, "signals": shown})
         dest = os.path.join(site_dir, "papers", str(m["pmid"]), "cite.json")
         hit = known.get(key)
         if not (
@@ -591,7 +616,7 @@ def write_exports(
             and len(hit) == 2
             and _link(os.path.join(cache_dir, hit[0][:2], hit[0]), dest)
         ):
-            data = render_cite_record(m).encode("utf-8")
+            data = render_cite_record(m, shown).encode("utf-8")
             name = hashlib.blake2b(data, digest_size=16).hexdigest() + ".json"
             cached = cache_dir / name[:2] / name
             if not cached.is_file():

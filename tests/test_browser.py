@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -69,6 +70,10 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     extra = folder / "extra.xml"
     extra.write_text(EXTRA_XML, encoding="utf-8")
     pipeline.ingest(config, [extra], ["cancer"], clock=fixed_clock("2025-07-20"))
+    signals = {"pmid": "39000001", "taken": "2026-02-28", "citations": 31, "clinical": 2,
+               "rcr": 3.21, "percentile": 91.4, "provisional": False, "references": []}  # fmt: skip
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    (config.state_dir / "citations.jsonl").write_text(json.dumps(signals) + "\n", "utf-8")
     site_dir = folder / "site"
     pipeline.demo(config, site_dir, force=True)
     handler = functools.partial(_QuietHandler, directory=str(site_dir))
@@ -270,3 +275,20 @@ def test_the_css_icons_draw_their_shapes(page, site_url: str) -> None:
             "e => getComputedStyle(e).webkitMaskImage || getComputedStyle(e).maskImage)"
         )
         assert masks and all(m.startswith('url("data:image/svg+xml') for m in masks), masks
+
+
+def test_a_paper_page_shows_its_citation_signals_and_says_when_there_are_none(
+    page, site_url: str
+) -> None:
+    page.goto(site_url + "papers/39000001/")
+    line = page.locator("[data-kb-signals]")
+    line.wait_for(state="visible")
+    text = line.inner_text()
+    assert "Cited 31 times" in text and "2 by clinical articles" in text
+    assert "Relative Citation Ratio 3.21 (NIH percentile 91.4)" in text
+    assert "iCite, 2026-02-28" in text
+    assert line.locator("a").get_attribute("href") == "https://icite.od.nih.gov/api/pubs/39000001"
+    page.goto(site_url + "papers/39000002/")
+    other = page.locator("[data-kb-signals]")
+    other.wait_for(state="visible")
+    assert "not available" in other.inner_text()

@@ -424,9 +424,9 @@ def test_a_cached_cite_record_is_reused_only_for_the_same_frontmatter(
     made: list[str] = []
     real = exports.render_cite_record
 
-    def counting(meta):  # type: ignore[no-untyped-def]
+    def counting(meta, signals=None):  # type: ignore[no-untyped-def]
         made.append(meta["pmid"])
-        return real(meta)
+        return real(meta, signals)
 
     monkeypatch.setattr(exports, "render_cite_record", counting)
     papers = [paper(pmid="11"), paper(pmid="12")]
@@ -449,3 +449,26 @@ def test_a_cached_cite_record_is_reused_only_for_the_same_frontmatter(
     exports.write_exports(changed, kb, tmp_path / "c", cache)
     assert sorted(made) == ["11", "12"]
     assert (tmp_path / "c/papers/11/cite.json").read_text("utf-8") == real(changed[0])
+
+
+def test_citation_signals_go_under_custom_and_change_the_cached_record(
+    tmp_path: Path, kb: Config
+) -> None:
+    from generator.exports import write_exports
+
+    papers = [paper(pmid="11")]
+    cache = tmp_path / "cache"
+    signals = {"11": {"pmid": "11", "taken": "2026-03-01", "citations": 4, "rcr": 1.5,
+                      "references": ["2"], "percentile": None}}  # fmt: skip
+    write_exports(papers, kb, tmp_path / "a", cache, signals)
+    record = json.loads((tmp_path / "a/papers/11/cite.json").read_text("utf-8"))
+    assert record["custom"]["signals"] == {"citations": 4, "rcr": 1.5, "taken": "2026-03-01"}
+    assert "signals" not in record  # the CSL item itself stays CSL
+    signals["11"]["citations"] = 5  # a month later
+    write_exports(papers, kb, tmp_path / "b", cache, signals)
+    again = json.loads((tmp_path / "b/papers/11/cite.json").read_text("utf-8"))
+    assert again["custom"]["signals"]["citations"] == 5
+    write_exports(papers, kb, tmp_path / "c", cache)  # never asked: nothing shown
+    assert "signals" not in json.loads((tmp_path / "c/papers/11/cite.json").read_text("utf-8")).get(
+        "custom", {}
+    )
