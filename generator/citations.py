@@ -158,3 +158,23 @@ def update_signals(
             del signals[pmid]  # papers no longer in the knowledge base
     save_signals(state_dir, signals)
     return run
+
+
+def citation_graph(
+    signals: Mapping[str, Mapping[str, Any]], pmids: set[str]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The knowledge base's own citation graph from the papers' references (pure): for each
+    paper, the papers of ``pmids`` it cites and those that cite it, in PMID order. A paper
+    added later is linked from the papers already here that cite it, as their references
+    are kept whole."""
+    cites: dict[str, list[str]] = {}
+    cited_by: dict[str, list[str]] = {}
+    for pmid in sorted(pmids, key=int):
+        record = signals.get(pmid) or {}
+        refs = record.get("references") or []
+        here = sorted({str(r) for r in refs if str(r) in pmids and str(r) != pmid}, key=int)
+        if here:
+            cites[pmid] = here
+            for target in here:
+                cited_by.setdefault(target, []).append(pmid)
+    return cites, cited_by

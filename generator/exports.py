@@ -570,12 +570,22 @@ def _link(cached: str, dest: str) -> bool:
 SIGNAL_KEYS = ("citations", "rcr", "percentile", "clinical", "provisional", "unknown", "taken")
 
 
-def signals_record(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The citation signals a paper page shows (``custom.signals`` of its cite.json), from
-    its line of ``state/citations.jsonl``; None when it was never asked."""
+def signals_record(
+    record: Mapping[str, Any] | None,
+    cites: Sequence[str] = (),
+    cited_by: Sequence[str] = (),
+) -> dict[str, Any] | None:
+    """The citation signals a paper page shows (``custom.signals`` of its cite.json): its
+    line of ``state/citations.jsonl`` and the papers of this knowledge base it cites and
+    that cite it; None when it was never asked."""
     if not record or not record.get("taken"):
         return None
-    return {k: record[k] for k in SIGNAL_KEYS if record.get(k) is not None}
+    shown = {k: record[k] for k in SIGNAL_KEYS if record.get(k) is not None}
+    if cites:
+        shown["kb_cites"] = list(cites)
+    if cited_by:
+        shown["kb_cited_by"] = list(cited_by)
+    return shown
 
 
 def write_exports(
@@ -584,6 +594,7 @@ def write_exports(
     site_dir: Path,
     cache_dir: Path | None = None,
     signals: Mapping[str, Mapping[str, Any]] | None = None,
+    graph: tuple[Mapping[str, Sequence[str]], Mapping[str, Sequence[str]]] | None = None,
 ) -> ExportReport:
     """Write every paper's ``cite.json`` into the built site ``site_dir``.
 
@@ -592,13 +603,19 @@ def write_exports(
     index maps a hash of each paper's frontmatter (under a fingerprint of the generator's
     code) to its file and size, so an unchanged paper's record is not even made again.
     Files no paper uses any more are removed from the cache. ``signals`` (by PMID, from
-    ``state/citations.jsonl``) go under ``custom.signals``, which the paper page shows.
+    ``state/citations.jsonl``) and the knowledge base's citation ``graph`` (cites, cited by)
+    go under ``custom.signals``, which the paper page shows.
     """
     signals = signals or {}
+    cites, cited_by = graph or ({}, {})
+
+    def shown_for(pmid: str) -> dict[str, Any] | None:
+        return signals_record(signals.get(pmid), cites.get(pmid, ()), cited_by.get(pmid, ()))
+
     if cache_dir is None:
         size = 0
         for m in papers:
-            text = render_cite_record(m, signals_record(signals.get(str(m["pmid"]))))
+            text = render_cite_record(m, shown_for(str(m["pmid"])))
             size += write_site_file(site_dir, f"papers/{m['pmid']}/cite.json", text)
         return ExportReport(papers=len(papers), files=len(papers), bytes=size)
     code = _code_fingerprint()
@@ -607,7 +624,7 @@ def write_exports(
     records: dict[str, list[Any]] = {}
     size = 0
     for m in papers:
-        shown = signals_record(signals.get(str(m["pmid"])))
+        shown = shown_for(str(m["pmid"]))
         key = _meta_key({"meta": m, "signals": shown})
         dest = os.path.join(site_dir, "papers", str(m["pmid"]), "cite.json")
         hit = known.get(key)

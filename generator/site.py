@@ -18,7 +18,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from generator.citations import load_signals
+from generator.citations import citation_graph, load_signals
 from generator.config import Config
 from generator.errors import BuildError
 from generator.exports import read_papers, write_exports
@@ -136,7 +136,8 @@ def build_site(
     with ThreadPoolExecutor(max_workers=1) as pool:
         search = pool.submit(index)
         signals = load_signals(config.state_dir)  # citation signals, shown from cite.json
-        write_exports(papers, config, out, cache_dir(config) / "cite", signals)
+        graph = citation_graph(signals, {str(p["pmid"]) for p in papers})
+        write_exports(papers, config, out, cache_dir(config) / "cite", signals, graph)
         write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml
         write_sitemaps(out, config.site.url)  # every page, when the site's URL is known
         rest = time.monotonic() - t1

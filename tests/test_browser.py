@@ -72,8 +72,10 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pipeline.ingest(config, [extra], ["cancer"], clock=fixed_clock("2025-07-20"))
     signals = {"pmid": "39000001", "taken": "2026-02-28", "citations": 31, "clinical": 2,
                "rcr": 3.21, "percentile": 91.4, "provisional": False, "references": []}  # fmt: skip
+    citing = {"pmid": "39000002", "taken": "2026-02-28", "citations": 0, "references": [39000001]}
     config.state_dir.mkdir(parents=True, exist_ok=True)
-    (config.state_dir / "citations.jsonl").write_text(json.dumps(signals) + "\n", "utf-8")
+    lines = [json.dumps(signals), json.dumps(citing)]
+    (config.state_dir / "citations.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
     site_dir = folder / "site"
     pipeline.demo(config, site_dir, force=True)
     handler = functools.partial(_QuietHandler, directory=str(site_dir))
@@ -287,8 +289,21 @@ def test_a_paper_page_shows_its_citation_signals_and_says_when_there_are_none(
     assert "Cited 31 times" in text and "2 by clinical articles" in text
     assert "Relative Citation Ratio 3.21 (NIH percentile 91.4)" in text
     assert "iCite, 2026-02-28" in text
-    assert line.locator("a").get_attribute("href") == "https://icite.od.nih.gov/api/pubs/39000001"
+    icite = line.locator("a", has_text="iCite")
+    assert icite.get_attribute("href") == "https://icite.od.nih.gov/api/pubs/39000001"
+    # the knowledge base's own citation graph: 39000002 cites it
+    graph = line.locator("details")
+    assert graph.locator("summary").inner_text() == "Cited by 1 paper in this knowledge base"
+    graph.locator("summary").click()
+    link = graph.locator("a")
+    link.filter(has_text="Exosomes in breast cancer patients in Korea.").wait_for()
+    assert link.get_attribute("href") == "../39000002/"
     page.goto(site_url + "papers/39000002/")
+    citing = page.locator("[data-kb-signals]")
+    citing.wait_for(state="visible")
+    assert "Not cited yet" in citing.inner_text()
+    assert "Cites 1 paper in this knowledge base" in citing.locator("summary").inner_text()
+    page.goto(site_url + "papers/40036809/")  # a sample paper: never asked
     other = page.locator("[data-kb-signals]")
     other.wait_for(state="visible")
     assert "not available" in other.inner_text()

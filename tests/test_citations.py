@@ -215,3 +215,16 @@ def test_a_failing_icite_leaves_the_harvest_green_and_says_so(tmp_path: Path) ->
 def test_no_test_and_no_offline_run_reaches_icite(tmp_path: Path) -> None:
     config = make_config(tmp_path, [{"name": "t", "query": "t"}])
     assert pipeline.citation_step(config) is None  # KB_CITATIONS=off (tests/conftest.py)
+
+
+def test_the_knowledge_base_s_citation_graph_comes_from_references() -> None:
+    from generator.citations import citation_graph
+
+    signals = {
+        "10": {"references": [20, 30, 999, 10]},  # 999 is not here; a self-citation is dropped
+        "20": {"references": [30]},
+        "30": {},
+    }
+    cites, cited_by = citation_graph(signals, {"10", "20", "30", "40"})
+    assert cites == {"10": ["20", "30"], "20": ["30"]}
+    assert cited_by == {"20": ["10"], "30": ["10", "20"]}
