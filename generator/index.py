@@ -9,6 +9,7 @@ pages that no longer have papers.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.charts import Chart, papers_per_month, top_mesh
+from generator.citations import citation_graph, load_signals
 from generator.config import Config
 from generator.errors import PageError
 from generator.facets import (
@@ -111,7 +113,9 @@ def render_topic_pages(entries: Sequence[Entry], config: Config) -> dict[str, st
                 head += [escape_md(topic.description, line_start=True), ""]
             # Markdown still runs inside inline <code>: escape_md keeps "genomic*" literal.
             head += [f"**{lab['query']}**: <code>{escape_md(topic.query)}</code>", ""]
-        head += [f"{len(papers)} {lab['papers_count']}", "", lab["topic_ranking"], ""]
+        head += [f"{len(papers)} {lab['papers_count']}", ""]
+        head += most_cited_here(papers, "../", lab)
+        head += [lab["topic_ranking"], ""]
         sections = [(lab[r], [(e, "") for e in papers if e.relevance == r]) for r in RELEVANCES]
         pages.update(
             paginate(
@@ -277,6 +281,22 @@ def _chart(chart: Chart | None, lab: dict[str, str]) -> list[str]:
     ]
 
 
+MOST_CITED_HERE = 10  # papers in a "most cited in this knowledge base" list
+
+
+def most_cited_here(entries: Sequence[Entry], prefix: str, lab: dict[str, str]) -> list[str]:
+    """The papers most cited by the others of the knowledge base (ties: newest first), as
+    a section; nothing when no paper here cites another."""
+    cited = [e for e in entries if e.kb_cited_by]
+    if not cited:
+        return []
+    newest = sorted(cited, key=lambda e: e.newest_key, reverse=True)
+    top = sorted(newest, key=lambda e: -e.kb_cited_by)[:MOST_CITED_HERE]  # stable: ties newest
+    out = [f"## {lab['most_cited_here']}", "", lab["most_cited_intro"], ""]
+    out += [f"{line(e, prefix, lab)} · {lab['cited_here'].format(n=e.kb_cited_by)}" for e in top]
+    return [*out, ""]
+
+
 def render_landing(
     entries: Sequence[Entry], config: Config, runs: Sequence[dict[str, Any]] = ()
 ) -> str:
@@ -324,6 +344,7 @@ def render_landing(
     mesh = top_mesh(entries, lab["chart_mesh"], lab["mesh_term"], lab["papers"], CHECK_TAGS)
     if months or mesh:
         body += [f"## {lab['charts']}", "", *_chart(months, lab), *_chart(mesh, lab)]
+    body += most_cited_here(entries, "", lab)
     newest = sorted(entries, key=lambda e: (e.collected or "", e.newest_key), reverse=True)
     body += [f"## {lab['newest']}", ""]
     body += [line(e, "", lab) for e in newest[:NEWEST_ON_LANDING]]
@@ -437,6 +458,17 @@ def _stale_generated_files(site_src: Path, keep: set[Path]) -> list[Path]:
     return found
 
 
+def with_citations(
+    entries: Sequence[Entry], signals: Mapping[str, Mapping[str, Any]]
+) -> list[Entry]:
+    """The entries with the number of papers of this knowledge base citing each (pure)."""
+    _, cited_by = citation_graph(signals, {e.pmid for e in entries})
+    return [
+        dataclasses.replace(e, kb_cited_by=len(cited_by[e.pmid])) if e.pmid in cited_by else e
+        for e in entries
+    ]
+
+
 def _generated_folders(site_src: Path) -> list[Path]:
     """``site_src`` and every folder of grouping pages under it."""
     found = [site_src]
@@ -486,7 +518,7 @@ def write_index_pages(
     (``metas``: their frontmatter by PMID, when the caller has read it already). Large
     knowledge bases render in one process per core, each writing its share of pages."""
     global _SHARE_ARGS
-    entries = load_entries(site_src, metas)
+    entries = with_citations(load_entries(site_src, metas), load_signals(config.state_dir))
     runs = load_run_records(config.state_dir)
     report = IndexReport(papers=len(entries))
     for folder in _generated_folders(site_src):  # what a killed run left half-written

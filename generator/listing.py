@@ -41,6 +41,7 @@ class Entry:
     publication_types: tuple[str, ...] = ()
     mesh_qualifiers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     correction_types: tuple[str, ...] = ()
+    kb_cited_by: int = 0  # papers of this knowledge base citing it (generator.citations)
 
     # Cached: a paper appears in a dozen lists (topics, MeSH terms, facets), about
     # 200,000 list lines at 10,000 papers. (cached_property writes the instance

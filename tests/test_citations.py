@@ -228,3 +228,19 @@ def test_the_knowledge_base_s_citation_graph_comes_from_references() -> None:
     cites, cited_by = citation_graph(signals, {"10", "20", "30", "40"})
     assert cites == {"10": ["20", "30"], "20": ["30"]}
     assert cited_by == {"20": ["10"], "30": ["10", "20"]}
+
+
+def test_landing_and_topic_pages_list_the_papers_most_cited_here(tmp_path: Path) -> None:
+    icite = IciteStandin()
+    icite.add(700, citations=5, references=[701])  # 700 cites 701
+    icite.add(701, citations=40)
+    config, run = _harvest(tmp_path, icite)
+    assert run.citations["updated"] == 2
+    write_index_pages(config.site_src, config)
+    landing = (config.site_src / "index.md").read_text(encoding="utf-8")
+    assert "## Most cited in this knowledge base" in landing
+    section = landing.split("## Most cited in this knowledge base")[1].split("## ")[0]
+    assert "(papers/701.md)" in section and "cited by 1 here" in section
+    assert "(papers/700.md)" not in section  # cited by no paper here
+    topic = (config.site_src / "keywords" / "t.md").read_text(encoding="utf-8")
+    assert "(../papers/701.md)" in topic.split("Most cited in this knowledge base")[1]
