@@ -297,6 +297,26 @@ def most_cited_here(entries: Sequence[Entry], prefix: str, lab: dict[str, str]) 
     return [*out, ""]
 
 
+RISING = 10  # papers in the landing page's "rising papers"
+
+
+def rising(entries: Sequence[Entry], lab: dict[str, str]) -> list[str]:
+    """Papers of the knowledge base's two latest publication years with the highest RCR (a
+    section; nothing without RCRs). The years come from the papers, not the clock, so the
+    page is the same on any day."""
+    years = [e.year for e in entries if e.year]
+    if not years:
+        return []
+    recent = [e for e in entries if e.rcr is not None and e.year and e.year >= max(years) - 1]
+    if not recent:
+        return []
+    newest = sorted(recent, key=lambda e: e.newest_key, reverse=True)
+    top = sorted(newest, key=lambda e: -(e.rcr or 0.0))[:RISING]
+    out = [f"## {lab['rising']}", "", lab["rising_intro"], ""]
+    out += [f"{line(e, '', lab)} · {lab['rcr_value'].format(r=f'{e.rcr:.2f}')}" for e in top]
+    return [*out, ""]
+
+
 def render_landing(
     entries: Sequence[Entry], config: Config, runs: Sequence[dict[str, Any]] = ()
 ) -> str:
@@ -344,6 +364,7 @@ def render_landing(
     mesh = top_mesh(entries, lab["chart_mesh"], lab["mesh_term"], lab["papers"], CHECK_TAGS)
     if months or mesh:
         body += [f"## {lab['charts']}", "", *_chart(months, lab), *_chart(mesh, lab)]
+    body += rising(entries, lab)
     body += most_cited_here(entries, "", lab)
     newest = sorted(entries, key=lambda e: (e.collected or "", e.newest_key), reverse=True)
     body += [f"## {lab['newest']}", ""]
@@ -461,12 +482,17 @@ def _stale_generated_files(site_src: Path, keep: set[Path]) -> list[Path]:
 def with_citations(
     entries: Sequence[Entry], signals: Mapping[str, Mapping[str, Any]]
 ) -> list[Entry]:
-    """The entries with the number of papers of this knowledge base citing each (pure)."""
+    """The entries with their RCR and the number of papers of this knowledge base citing
+    each (pure)."""
     _, cited_by = citation_graph(signals, {e.pmid for e in entries})
-    return [
-        dataclasses.replace(e, kb_cited_by=len(cited_by[e.pmid])) if e.pmid in cited_by else e
-        for e in entries
-    ]
+    out = []
+    for e in entries:
+        rcr = (signals.get(e.pmid) or {}).get("rcr")
+        rcr = float(rcr) if isinstance(rcr, int | float) and not isinstance(rcr, bool) else None
+        if e.pmid in cited_by or rcr is not None:
+            e = dataclasses.replace(e, kb_cited_by=len(cited_by.get(e.pmid, ())), rcr=rcr)
+        out.append(e)
+    return out
 
 
 def _generated_folders(site_src: Path) -> list[Path]:

@@ -42,6 +42,7 @@ class Entry:
     mesh_qualifiers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     correction_types: tuple[str, ...] = ()
     kb_cited_by: int = 0  # papers of this knowledge base citing it (generator.citations)
+    rcr: float | None = None  # iCite's Relative Citation Ratio, when known
 
     # Cached: a paper appears in a dozen lists (topics, MeSH terms, facets), about
     # 200,000 list lines at 10,000 papers. (cached_property writes the instance

@@ -244,3 +244,16 @@ def test_landing_and_topic_pages_list_the_papers_most_cited_here(tmp_path: Path)
     assert "(papers/700.md)" not in section  # cited by no paper here
     topic = (config.site_src / "keywords" / "t.md").read_text(encoding="utf-8")
     assert "(../papers/701.md)" in topic.split("Most cited in this knowledge base")[1]
+
+
+def test_the_landing_page_shows_rising_papers_by_rcr(tmp_path: Path) -> None:
+    icite = IciteStandin()
+    icite.add(700, citations=5, rcr=0.8)
+    icite.add(701, citations=9, rcr=4.25)
+    config, _ = _harvest(tmp_path, icite)
+    write_index_pages(config.site_src, config)
+    landing = (config.site_src / "index.md").read_text(encoding="utf-8")
+    section = landing.split("## Rising papers")[1].split("\n## ")[0]
+    lines = [x for x in section.splitlines() if x.startswith("- ")]
+    assert "(papers/701.md)" in lines[0] and lines[0].endswith("RCR 4.25")
+    assert "(papers/700.md)" in lines[1] and lines[1].endswith("RCR 0.80")
