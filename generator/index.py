@@ -538,13 +538,19 @@ def _shares(papers: int) -> int:
 
 
 def write_index_pages(
-    site_src: Path, config: Config, metas: Mapping[str, Mapping[str, Any]] | None = None
+    site_src: Path,
+    config: Config,
+    metas: Mapping[str, Mapping[str, Any]] | None = None,
+    signals: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> IndexReport:
     """Regenerate every grouping page from the paper pages on disk and the run records
-    (``metas``: their frontmatter by PMID, when the caller has read it already). Large
+    (``metas``: their frontmatter by PMID, and ``signals``, the citation signals, when the
+    caller has read them already). Large
     knowledge bases render in one process per core, each writing its share of pages."""
     global _SHARE_ARGS
-    entries = with_citations(load_entries(site_src, metas), load_signals(config.state_dir))
+    if signals is None:
+        signals = load_signals(config.state_dir)
+    entries = with_citations(load_entries(site_src, metas), signals)
     runs = load_run_records(config.state_dir)
     report = IndexReport(papers=len(entries))
     for folder in _generated_folders(site_src):  # what a killed run left half-written

@@ -14,7 +14,7 @@ from typing import Any
 
 from generator.budget import SiteBudget, measure_site
 from generator.catalog import paper_metas
-from generator.citations import icite_url, switched_off, update_signals
+from generator.citations import icite_url, load_signals, switched_off, update_signals
 from generator.clock import Clock, system_clock
 from generator.config import Config
 from generator.errors import KBError
@@ -91,8 +91,9 @@ class BuildReport:
 def build(config: Config, site_dir: Path | None = None) -> BuildReport:
     """Index, then ``mkdocs build --strict`` and the rest of the site; measure its bytes."""
     metas = current_metas(config)  # read once for the index and the citations
-    report = write_index_pages(config.site_src, config, metas)
-    built = build_site(config, site_dir, papers=list(metas.values()))
+    signals = load_signals(config.state_dir)  # likewise the citation signals
+    report = write_index_pages(config.site_src, config, metas, signals)
+    built = build_site(config, site_dir, papers=list(metas.values()), signals=signals)
     write_record(config.state_dir)  # this tool and page format built it last
     return BuildReport(report, built, measure_site(built.site_dir))
 

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -104,6 +105,7 @@ def build_site(
     site_dir: Path | None = None,
     strict: bool = True,
     papers: list[dict[str, Any]] | None = None,
+    signals: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> SiteBuild:
     """``mkdocs build`` (strict by default), then the search index, the citation exports
     and the Atom feeds.
@@ -135,7 +137,8 @@ def build_site(
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         search = pool.submit(index)
-        signals = load_signals(config.state_dir)  # citation signals, shown from cite.json
+        if signals is None:  # citation signals, shown from cite.json
+            signals = load_signals(config.state_dir)
         graph = citation_graph(signals, {str(p["pmid"]) for p in papers})
         write_exports(papers, config, out, cache_dir(config) / "cite", signals, graph)
         write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml

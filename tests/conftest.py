@@ -89,7 +89,11 @@ def kb(make_kb: Callable[..., Config]) -> Config:
 
 
 def _no_mkdocs(
-    config: Config, site_dir: Path | None = None, strict: bool = True, papers: Any = None
+    config: Config,
+    site_dir: Path | None = None,
+    strict: bool = True,
+    papers: Any = None,
+    signals: Any = None,
 ) -> SiteBuild:
     out = site_dir or config.site_src.parent / "site"
     return SiteBuild(out, 0.0, None, SearchReport(0, 0, 0, 0), 0.0, 0.0)
