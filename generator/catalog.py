@@ -1,13 +1,14 @@
-"""The frontmatter of every paper page, read once and remembered between runs.
+"""What every paper page says, read once and remembered between runs.
 
 Parsing YAML costs about 1 ms a page, so ``index``, the harvester's fetch plan and the
 exports would each spend ~10 s at 10,000 papers re-reading what did not change. The
-catalog keeps each page's frontmatter in a JSON cache keyed by the file's content (a
-BLAKE2 digest), so a fresh checkout, whose files all have new modification times, reuses
-it too (the publish workflow restores ``.kb-cache/`` between runs); size and modification
-time only spare reading a file whose stamp is unchanged. A page whose content changed is
-parsed again. The cache lives beside ``site_src`` in ``.kb-cache/`` (not committed) and is
-only ever a copy: delete it any time.
+catalog keeps what is taken from each page (its frontmatter; the words that make papers
+similar, :mod:`generator.similar`) in a JSON cache keyed by the file's content (a BLAKE2
+digest), so a fresh checkout, whose files all have new modification times, reuses it too
+(the publish workflow restores ``.kb-cache/`` between runs); size and modification time
+only spare reading a file whose stamp is unchanged. A page whose content changed is read
+again. The caches live beside ``site_src`` in ``.kb-cache/`` (not committed) and are only
+ever a copy: delete them any time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +25,14 @@ from generator.errors import PageError
 from generator.pages import split_page
 from generator.store import iter_pages, read_text, write_atomic
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
-def cache_path(site_src: Path) -> Path:
-    return site_src.parent / ".kb-cache" / f"{site_src.name}-frontmatter.json"
+def cache_path(site_src: Path, kind: str = "frontmatter") -> Path:
+    return site_src.parent / ".kb-cache" / f"{site_src.name}-{kind}.json"
 
 
-def _load_cache(path: Path) -> dict[str, Any]:
+def _load_cache(path: Path, version: str) -> dict[str, Any]:
     text = read_text(path)
     if text is None:
         return {}
@@ -38,22 +40,41 @@ def _load_cache(path: Path) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError:
         return {}  # a damaged cache is rebuilt, never trusted
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+    if not isinstance(data, dict) or data.get("version") != version:
         return {}
     pages = data.get("pages")
     return pages if isinstance(pages, dict) else {}
 
 
-def paper_metas(site_src: Path) -> dict[str, dict[str, Any]]:
-    """Frontmatter of every ``papers/<pmid>.md``, by PMID (sorted numerically).
+def _frontmatter(pmid: str, text: str, name: str) -> dict[str, Any]:
+    meta, _ = split_page(text, name)
+    if str(meta.get("pmid") or "") != pmid:
+        raise PageError(f"{name}: frontmatter pmid {meta.get('pmid')!r} is not the file's")
+    return meta
 
-    Raises :class:`PageError` for a page whose YAML is broken or whose ``pmid`` is not
-    its file name.
+
+def body_of(text: str) -> str:
+    """A page's Markdown below its frontmatter (no YAML read)."""
+    if text.startswith("---"):
+        end = text.find("\n---", 3)
+        if end >= 0:
+            line_end = text.find("\n", end + 4)
+            return "" if line_end < 0 else text[line_end + 1 :]
+    return text
+
+
+def per_paper(
+    site_src: Path, kind: str, derive: Callable[[str, str, str], Any], version: str = ""
+) -> dict[str, Any]:
+    """``derive(pmid, text, file name)`` of every ``papers/<pmid>.md``, by PMID (sorted
+    numerically), cached in ``.kb-cache/<site_src>-<kind>.json`` under ``version`` (name
+    there what ``derive`` computes, so a new way of computing it is not served old values).
     """
-    path = cache_path(site_src)
-    cached = _load_cache(path)
+    path = cache_path(site_src, kind)
+    version = f"{CACHE_VERSION}:{version}"
+    cached = _load_cache(path, version)
     fresh: dict[str, Any] = {}
-    metas: dict[str, dict[str, Any]] = {}
+    values: dict[str, Any] = {}
     for page in iter_pages(site_src / "papers"):
         if not page.stem.isdigit():
             continue  # papers/index.md and its numbered pages
@@ -63,23 +84,30 @@ def paper_metas(site_src: Path) -> dict[str, dict[str, Any]]:
         if not isinstance(hit, dict):
             hit = {}
         digest = hit.get("digest")
-        if hit.get("stamp") == stamp and "meta" in hit:
-            meta = hit["meta"]
+        if hit.get("stamp") == stamp and "value" in hit:
+            value = hit["value"]
         else:
             data = page.read_bytes()
-            if hashlib.blake2b(data, digest_size=16).hexdigest() == digest and "meta" in hit:
-                meta = hit["meta"]  # same content, new file times (a fresh checkout)
+            if hashlib.blake2b(data, digest_size=16).hexdigest() == digest and "value" in hit:
+                value = hit["value"]  # same content, new file times (a fresh checkout)
             else:
                 digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-                meta, _ = split_page(data.decode("utf-8"), str(page))
-                meta = json.loads(json.dumps(meta, default=str))  # what the cache gives back
-                if str(meta.get("pmid") or "") != page.stem:
-                    pmid = meta.get("pmid")
-                    raise PageError(f"{page}: frontmatter pmid {pmid!r} is not the file's")
-        fresh[page.name] = {"stamp": stamp, "digest": digest, "meta": meta}
-        metas[page.stem] = meta
+                value = derive(page.stem, data.decode("utf-8"), str(page))
+                # what the cache gives back: JSON types only
+                value = json.loads(json.dumps(value, default=str))
+        fresh[page.name] = {"stamp": stamp, "digest": digest, "value": value}
+        values[page.stem] = value
     if fresh != cached:
-        text = json.dumps({"version": CACHE_VERSION, "pages": fresh}, sort_keys=True)
+        text = json.dumps({"version": version, "pages": fresh}, sort_keys=True)
         with contextlib.suppress(OSError):  # a read-only checkout works without the cache
             write_atomic(path, text)
-    return dict(sorted(metas.items(), key=lambda kv: int(kv[0])))
+    return dict(sorted(values.items(), key=lambda kv: int(kv[0])))
+
+
+def paper_metas(site_src: Path) -> dict[str, dict[str, Any]]:
+    """Frontmatter of every ``papers/<pmid>.md``, by PMID (sorted numerically).
+
+    Raises :class:`PageError` for a page whose YAML is broken or whose ``pmid`` is not
+    its file name.
+    """
+    return per_paper(site_src, "frontmatter", _frontmatter)

@@ -443,12 +443,17 @@ def cite_record(meta: Meta) -> dict[str, Any]:
     return record
 
 
-def render_cite_record(meta: Meta, signals: Mapping[str, Any] | None = None) -> str:
+def render_cite_record(
+    meta: Meta, signals: Mapping[str, Any] | None = None, similar: Sequence[str] = ()
+) -> str:
     """``cite.json`` as text: compact (it is data the browser reads, not a download);
-    ``signals`` under ``custom.signals`` (never in a CSL-JSON download)."""
+    ``signals`` under ``custom.signals`` and the PMIDs of the papers most like it here
+    under ``custom.similar`` (neither in a CSL-JSON download)."""
     record = cite_record(meta)
     if signals:
         record.setdefault("custom", {})["signals"] = dict(signals)
+    if similar:
+        record.setdefault("custom", {})["similar"] = list(similar)
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
@@ -601,6 +606,7 @@ def write_exports(
     cache_dir: Path | None = None,
     signals: Mapping[str, Mapping[str, Any]] | None = None,
     graph: tuple[Mapping[str, Sequence[str]], Mapping[str, Sequence[str]]] | None = None,
+    similar: Mapping[str, Sequence[str]] | None = None,
 ) -> ExportReport:
     """Write every paper's ``cite.json`` into the built site ``site_dir``.
 
@@ -610,9 +616,11 @@ def write_exports(
     code) to its file and size, so an unchanged paper's record is not even made again.
     Files no paper uses any more are removed from the cache. ``signals`` (by PMID, from
     ``state/citations.jsonl``) and the knowledge base's citation ``graph`` (cites, cited by)
-    go under ``custom.signals``, which the paper page shows.
+    go under ``custom.signals``, and the ``similar`` papers (by PMID,
+    :mod:`generator.similar`) under ``custom.similar``: the paper page shows both.
     """
     signals = signals or {}
+    similar = similar or {}
     cites, cited_by = graph or ({}, {})
 
     def shown_for(pmid: str) -> dict[str, Any] | None:
@@ -621,7 +629,8 @@ def write_exports(
     if cache_dir is None:
         size = 0
         for m in papers:
-            text = render_cite_record(m, shown_for(str(m["pmid"])))
+            pmid = str(m["pmid"])
+            text = render_cite_record(m, shown_for(pmid), similar.get(pmid, ()))
             size += write_site_file(site_dir, f"papers/{m['pmid']}/cite.json", text)
         return ExportReport(papers=len(papers), files=len(papers), bytes=size)
     code = _code_fingerprint()
@@ -630,8 +639,10 @@ def write_exports(
     records: dict[str, list[Any]] = {}
     size = 0
     for m in papers:
-        shown = shown_for(str(m["pmid"]))
-        key = _meta_key({"meta": m, "signals": shown})
+        pmid = str(m["pmid"])
+        shown = shown_for(pmid)
+        alike = list(similar.get(pmid, ()))
+        key = _meta_key({"meta": m, "signals": shown, "similar": alike})
         dest = os.path.join(site_dir, "papers", str(m["pmid"]), "cite.json")
         hit = known.get(key)
         if not (
@@ -639,7 +650,7 @@ def write_exports(
             and len(hit) == 2
             and _link(os.path.join(cache_dir, hit[0][:2], hit[0]), dest)
         ):
-            data = render_cite_record(m, shown).encode("utf-8")
+            data = render_cite_record(m, shown, alike).encode("utf-8")
             name = hashlib.blake2b(data, digest_size=16).hexdigest() + ".json"
             cached = cache_dir / name[:2] / name
             if not cached.is_file():

@@ -24,9 +24,12 @@ from generator.config import Config
 from generator.errors import BuildError
 from generator.exports import read_papers, write_exports
 from generator.feeds import write_feeds
+from generator.i18n import labels
 from generator.render import RenderReport, last_render_report, paper_render_keys
 from generator.search_index import SearchReport, build_search_index
+from generator.similar import similar_in
 from generator.sitemap import write_sitemaps
+from generator.sortkeys import write_sort_keys
 
 
 def mkdocs_file(config: Config) -> Path:
@@ -140,7 +143,11 @@ def build_site(
         if signals is None:  # citation signals, shown from cite.json
             signals = load_signals(config.state_dir)
         graph = citation_graph(signals, {str(p["pmid"]) for p in papers})
-        write_exports(papers, config, out, cache_dir(config) / "cite", signals, graph)
+        heading = labels(config.site.language)["abstract"]  # the pages' abstract section
+        metas = {str(p["pmid"]): p for p in papers}
+        similar = similar_in(config.site_src, heading, metas)
+        write_exports(papers, config, out, cache_dir(config) / "cite", signals, graph, similar)
+        write_sort_keys(out, papers, signals)  # lists ordered by citations; search results
         write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml
         write_sitemaps(out, config.site.url)  # every page, when the site's URL is known
         rest = time.monotonic() - t1

@@ -307,3 +307,148 @@ def test_a_paper_page_shows_its_citation_signals_and_says_when_there_are_none(
     other = page.locator("[data-kb-signals]")
     other.wait_for(state="visible")
     assert "not available" in other.inner_text()
+
+
+def test_a_paper_page_ends_with_the_papers_most_like_it_here(page, site_url: str) -> None:
+    # the offline sample's pages have neighbours (MeSH, keywords, title words)
+    page.goto(site_url + "papers/40629355/")
+    section = page.get_by_role("region", name="Similar papers in this knowledge base")
+    section.wait_for()
+    links = section.locator("a")
+    assert 1 <= links.count() <= 5
+    first = links.first
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.kb-similar a')].every("
+        "a => !a.textContent.startsWith('PMID '))"
+    )  # each named by its paper's title
+    href = first.get_attribute("href")
+    assert href and href.startswith("../") and href != "../40629355/"
+    title = first.inner_text()
+    first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").first.inner_text() == title
+    # it comes after the page's own text: the last section of the article
+    assert page.go_back() is not None
+    section.wait_for()
+    assert page.evaluate(
+        "() => document.querySelector('article').lastElementChild.classList.contains('kb-similar')"
+    )
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def _listed(page) -> list[int]:
+    """The PMIDs of the list's visible items, top to bottom."""
+    return page.evaluate(
+        "() => [...document.querySelectorAll('article li[data-f]')]"
+        ".filter(li => li.offsetParent !== null)"
+        ".map(li => +/papers\\/(\\d+)\\//.exec(li.querySelector('a').href)[1])"
+    )
+
+
+def _sort_keys(page, site_url: str) -> dict[int, tuple[int, int, float | None]]:
+    table = page.evaluate(f"() => fetch('{site_url}assets/kb/sortkeys.json').then(r => r.json())")
+    out, pmid = {}, 0
+    for i, delta in enumerate(table["pmid"]):
+        pmid += delta
+        out[pmid] = (table["date"][i], table["cites"][i], table["rcr"][i])
+    return out
+
+
+def test_a_list_orders_by_citations_newest_relevance_and_back(page, site_url: str) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(site_url + "keywords/cancer/")
+    page.wait_for_selector("select[data-kb-filter-key='order']")
+    as_listed = _listed(page)
+    n = len(as_listed)
+    assert {39000001, 39000002} <= set(as_listed) and not [u for u in fetched if "sortkeys" in u]
+    keys = _sort_keys(page, site_url)
+
+    page.select_option("select[data-kb-filter-key='order']", "cites")
+    page.wait_for_selector("ul.kb-list--sorted:visible")
+    cited = _listed(page)
+    assert cited[:2] == [39000001, 39000002]  # 31 citations, then 0; the rest unknown
+    assert sorted(cited) == sorted(as_listed)
+    assert f"{n - 2} no citation data" in page.locator(".kb-filter__note").inner_text()
+    assert page.locator("article h2:visible", has_text="High").count() == 0  # one list now
+
+    page.select_option("select[data-kb-filter-key='order']", "newest")
+    newest = _listed(page)
+    assert newest == sorted(as_listed, key=lambda p: (keys[p][0], p), reverse=True)
+
+    rank = {"high": 0, "medium": 1, "low": 2}
+    relevance = page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('article li[data-f]')].map("
+        "li => [+/papers\\/(\\d+)\\//.exec(li.querySelector('a').href)[1],"
+        " li.dataset.f.split(' ')[0]]))"
+    )
+    page.select_option("select[data-kb-filter-key='order']", "relevance")
+    by_relevance = _listed(page)
+    expected = sorted(as_listed, key=lambda p: (-rank[relevance[str(p)]], keys[p][0], p))
+    assert by_relevance == expected[::-1]
+
+    # the filters still narrow the ordered list, and "As listed" puts every item back
+    page.select_option("select[data-kb-filter-key='relevance']", "low")
+    low = _listed(page)
+    assert 0 < len(low) < n and all(relevance[str(p)] == "low" for p in low)
+    page.select_option("select[data-kb-filter-key='relevance']", "")
+    page.select_option("select[data-kb-filter-key='order']", "")
+    assert _listed(page) == as_listed
+    assert page.locator("ul.kb-list--sorted:visible").count() == 0
+    assert len([u for u in fetched if "sortkeys" in u]) == 2  # once by the list, once here
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_search_results_show_citations_and_rcr(page, site_url: str) -> None:
+    search(page, site_url, UNIQUE_WORD)
+    where = page.locator(".kb-search__where").first
+    where.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('.kb-search__where').textContent.includes('RCR')"
+    )
+    assert where.inner_text() == "Journal of Browser Tests · 2024 · cited 31 · RCR 3.21"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def paged_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sample with lists of eight papers a page (their older pages are archive parts)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (make system-deps installs it)")
+    import generator.index
+
+    folder = tmp_path_factory.mktemp("paged")
+    config = load_config(write_kb(folder / "kb"))
+    site_dir = folder / "site"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(generator.index, "PAGE_SIZE", 8)
+        pipeline.demo(config, site_dir, force=True)
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_whole_of_a_long_list_comes_onto_one_page_to_be_ordered(
+    page, paged_site_url: str
+) -> None:
+    page.goto(paged_site_url + "papers/")
+    first_page = _listed(page)
+    assert 8 <= len(first_page) < 30
+    page.locator(".kb-filter__whole").click()
+    note = page.locator(".kb-filter__note")
+    note.filter(has_text="All 30 papers of the list are here").wait_for()
+    everything = _listed(page)
+    assert everything[: len(first_page)] == first_page and len(set(everything)) == 30
+    assert page.locator(".kb-pager:visible").count() == 0
+    assert "30 / 30 shown" in page.locator(".kb-filter__count").inner_text()
+    keys = _sort_keys(page, paged_site_url)
+    page.select_option("select[data-kb-filter-key='order']", "newest")
+    assert _listed(page) == sorted(everything, key=lambda p: (keys[p][0], p), reverse=True)
+    # a paper that came from an older page opens from here
+    oldest = everything[-1]
+    page.locator(f"article a[href$='/papers/{oldest}/']").click()
+    page.wait_for_url(f"**/papers/{oldest}/")
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -38,6 +38,7 @@ from generator.models import Paper
 from generator.pages import PageOptions, build_frontmatter
 from generator.parse import parse_file
 from generator.score import Score
+from generator.similar import similar_in
 from tests.conftest import FIXTURES, DemoSite
 
 NASTY_TITLE = (
@@ -355,9 +356,12 @@ def test_demo_site_has_one_cite_record_per_paper(demo_site: DemoSite):
     site = demo_site.site_dir
     papers = read_papers(demo_site.site_src)
     assert len(papers) == 30
+    near = similar_in(demo_site.site_src)
+    assert set(near) == {m["pmid"] for m in papers}  # each has neighbours in the sample
     for meta in papers:
         folder = site / "papers" / meta["pmid"]
-        assert (folder / "cite.json").read_text("utf-8") == render_cite_record(meta)
+        expected = render_cite_record(meta, similar=near[meta["pmid"]])
+        assert (folder / "cite.json").read_text("utf-8") == expected
         mode = (folder / "cite.json").stat().st_mode
         assert mode & stat.S_IROTH, "a web server running as another user must read it"
     leftovers = [p for p in site.rglob("*") if p.suffix in (".bib", ".ris")]
@@ -424,9 +428,9 @@ def test_a_cached_cite_record_is_reused_only_for_the_same_frontmatter(
     made: list[str] = []
     real = exports.render_cite_record
 
-    def counting(meta, signals=None):  # type: ignore[no-untyped-def]
+    def counting(meta, signals=None, similar=()):  # type: ignore[no-untyped-def]
         made.append(meta["pmid"])
-        return real(meta, signals)
+        return real(meta, signals, similar)
 
     monkeypatch.setattr(exports, "render_cite_record", counting)
     papers = [paper(pmid="11"), paper(pmid="12")]

@@ -378,11 +378,12 @@
   else buttons();
 })();
 
-/* pubmed-kb citation signals: on a paper page, the line "Cited N times · RCR x (NIH
- * percentile p) · iCite, date" and the papers of this knowledge base it cites and that cite
- * it, made from custom.signals of the paper's cite.json (written by the build from
- * state/citations.jsonl). The signals change every few weeks; kept out of the page's HTML,
- * they cost no page render and no search re-index. */
+/* pubmed-kb citation signals and similar papers: on a paper page, the line "Cited N times ·
+ * RCR x (NIH percentile p) · iCite, date" and the papers of this knowledge base it cites and
+ * that cite it, made from custom.signals of the paper's cite.json (written by the build from
+ * state/citations.jsonl); and, at the end of the page, the papers here most like it
+ * (custom.similar, generator/similar.py). Both change as the knowledge base grows; kept out
+ * of the page's HTML, they cost no page render, no search re-index and no byte per page. */
 (function () {
   "use strict";
 
@@ -395,7 +396,8 @@
       unknown: "iCite has no record of this paper yet ({date})",
       kb_cites: "Cites {n} papers in this knowledge base", kb_cites_one: "Cites 1 paper in this knowledge base",
       kb_cited_by: "Cited by {n} papers in this knowledge base", kb_cited_by_one: "Cited by 1 paper in this knowledge base",
-      unavailable: "Citation signals: not available (this knowledge base was not harvested with iCite)"
+      unavailable: "Citation signals: not available (this knowledge base was not harvested with iCite)",
+      similar: "Similar papers in this knowledge base"
     },
     ko: {
       cited: "인용 {n}회", cited_one: "인용 1회", cited_none: "아직 인용 없음",
@@ -404,7 +406,8 @@
       unknown: "iCite에 아직 이 논문의 기록이 없습니다 ({date})",
       kb_cites: "이 지식 베이스의 논문 {n}편을 인용", kb_cites_one: "이 지식 베이스의 논문 1편을 인용",
       kb_cited_by: "이 지식 베이스의 논문 {n}편이 인용", kb_cited_by_one: "이 지식 베이스의 논문 1편이 인용",
-      unavailable: "인용 지표: 없음 (이 지식 베이스는 iCite 없이 수집되었습니다)"
+      unavailable: "인용 지표: 없음 (이 지식 베이스는 iCite 없이 수집되었습니다)",
+      similar: "이 지식 베이스의 비슷한 논문"
     }
   };
 
@@ -433,6 +436,39 @@
     return out;
   }
 
+  // A link to a paper of this knowledge base, named "PMID n" until named by its title.
+  function paperLink(pmid) {
+    var a = document.createElement("a");
+    a.href = "../" + encodeURIComponent(pmid) + "/";
+    a.textContent = "PMID " + pmid;
+    a.dataset.kbPmid = pmid;
+    return a;
+  }
+
+  // Name each link of ``list`` by its paper's title (from its cite.json), and its year.
+  function nameLinks(list) {
+    list.querySelectorAll("a[data-kb-pmid]").forEach(function (a) {
+      fetch("../" + a.dataset.kbPmid + "/cite.json").then(function (r) {
+        return r.ok ? r.json() : null;
+      }).then(function (item) {
+        if (!item || !item.title) return;
+        a.textContent = item.title;
+        var year = (((item.issued || {})["date-parts"] || [[]])[0] || [])[0];
+        if (year) a.parentNode.appendChild(document.createTextNode(" · " + year));
+      }).catch(function () { /* the PMID stays */ });
+    });
+  }
+
+  function linkList(pmids) {
+    var list = document.createElement("ul");
+    pmids.forEach(function (pmid) {
+      var li = document.createElement("li");
+      li.appendChild(paperLink(pmid));
+      list.appendChild(li);
+    });
+    return list;
+  }
+
   // "Cites N papers in this knowledge base" as a disclosure listing them, each link named by
   // its paper's title (from its cite.json) once the list is opened.
   function graphList(pmids, many, one) {
@@ -441,29 +477,29 @@
     var summary = document.createElement("summary");
     summary.textContent = pmids.length === 1 ? one : fill(many, { n: pmids.length });
     details.appendChild(summary);
-    var list = document.createElement("ul");
-    pmids.forEach(function (pmid) {
-      var li = document.createElement("li");
-      var a = document.createElement("a");
-      a.href = "../" + encodeURIComponent(pmid) + "/";
-      a.textContent = "PMID " + pmid;
-      a.dataset.kbPmid = pmid;
-      li.appendChild(a);
-      list.appendChild(li);
-    });
+    var list = linkList(pmids);
     details.appendChild(list);
     details.addEventListener("toggle", function () {
       if (!details.open || details.dataset.kbNamed) return;
       details.dataset.kbNamed = "1";
-      list.querySelectorAll("a[data-kb-pmid]").forEach(function (a) {
-        fetch("../" + a.dataset.kbPmid + "/cite.json").then(function (r) {
-          return r.ok ? r.json() : null;
-        }).then(function (item) {
-          if (item && item.title) a.textContent = item.title;
-        }).catch(function () { /* the PMID stays */ });
-      });
+      nameLinks(list);
     });
     return details;
+  }
+
+  // "Similar papers in this knowledge base": a section at the end of the page.
+  function similarSection(pmids, w) {
+    var section = document.createElement("section");
+    section.className = "kb-similar";
+    section.setAttribute("aria-labelledby", "kb-similar");
+    var h = document.createElement("h2");
+    h.id = "kb-similar";
+    h.textContent = w.similar;
+    section.appendChild(h);
+    var list = linkList(pmids);
+    section.appendChild(list);
+    nameLinks(list);
+    return section;
   }
 
   // The paper page's PMID, from its address (…/papers/<pmid>/).
@@ -472,16 +508,20 @@
     return m ? m[1] : "";
   }
 
-  function show(box) {
-    if (box.dataset.kbDone) return;
-    box.dataset.kbDone = "1";
+  function show(row) {
+    if (row.dataset.kbDone) return;
+    row.dataset.kbDone = "1";
     var w = signalWords();
+    var box = document.createElement("div");
+    box.className = "kb-signals";
+    box.dataset.kbSignals = "";
+    box.hidden = true;
+    row.parentNode.insertBefore(box, row.nextSibling);
     fetch("cite.json").then(function (r) {
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
     }).then(function (item) {
       var s = (item.custom || {}).signals;
-      box.textContent = "";
       if (!s) {
         box.textContent = w.unavailable;
       } else if (s.unknown && s.citations === undefined) {
@@ -498,10 +538,16 @@
         box.appendChild(graphList(s.kb_cited_by, w.kb_cited_by, w.kb_cited_by_one));
       }
       box.hidden = false;
+      var similar = (item.custom || {}).similar;
+      var article = row.closest("article") || document.querySelector("article");
+      if (similar && similar.length && article && !article.querySelector(".kb-similar")) {
+        article.appendChild(similarSection(similar, w));
+      }
     }).catch(function () { /* the page reads the same without them */ });
   }
 
-  function run() { document.querySelectorAll("[data-kb-signals]").forEach(show); }
+  // The paper page's Cite row (data-kb-kind="cite"): the signals go after it.
+  function run() { document.querySelectorAll('[data-kb-cite][data-kb-kind="cite"]').forEach(show); }
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(run);
   else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
   else run();

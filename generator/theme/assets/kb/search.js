@@ -18,14 +18,14 @@
       more: "Show more results", filters: "Filters", all: "All", loading: "Searching…",
       topic: "Topic", relevance: "Relevance", type: "Publication type", year: "Year",
       retracted: "⚠ Retracted", unavailable: "Search is unavailable here ({why}). It needs the site served over http(s).",
-      close: "Close search"
+      close: "Close search", cited: "cited {n}", rcr: "RCR {r}"
     },
     ko: {
       label: "논문 검색", results: "결과 {n}건", result: "결과 1건", none: "결과 없음",
       more: "결과 더 보기", filters: "필터", all: "전체", loading: "검색 중…",
       topic: "주제", relevance: "관련도", type: "논문 유형", year: "연도",
       retracted: "⚠ 철회됨", unavailable: "여기서는 검색할 수 없습니다({why}). 사이트를 http(s)로 열어야 합니다.",
-      close: "검색 닫기"
+      close: "검색 닫기", cited: "인용 {n}회", rcr: "RCR {r}"
     }
   };
   var PAGE = 10;
@@ -205,12 +205,26 @@
     state.shown += batch.length;
     d.querySelector(".kb-search__more").hidden = state.shown >= state.results.length;
     var term = state.term.trim();
-    return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
-      items.forEach(function (item) { list.appendChild(resultItem(item, term)); });
-    });
+    // citations and RCR from assets/kb/sortkeys.json (filter.js fetches it once), if it came
+    var table = window.kbSortKeys ? window.kbSortKeys().catch(function () { return null; }) : null;
+    return Promise.all(batch.map(function (r) { return r.data(); }).concat([table]))
+      .then(function (items) {
+        var keys = items.pop();
+        items.forEach(function (item) { list.appendChild(resultItem(item, term, keys)); });
+      });
   }
 
-  function resultItem(item, term) {
+  function signals(url, keys) {
+    var m = /\/papers\/(\d+)\/?$/.exec(new URL(url, location.href).pathname);
+    var k = m && keys && keys[m[1]];
+    if (!k) return [];
+    var out = [];
+    if (k.cites >= 0) out.push(words().cited.replace("{n}", k.cites.toLocaleString()));
+    if (k.rcr !== null && k.rcr !== undefined) out.push(words().rcr.replace("{r}", k.rcr.toFixed(2)));
+    return out;
+  }
+
+  function resultItem(item, term, keys) {
     var meta = item.meta || {};
     var li = el("li", { class: "kb-search__result" });
     var href = item.url + (term ? "?highlight=" + encodeURIComponent(term) : "");
@@ -218,7 +232,7 @@
     if (meta.retracted) a.appendChild(el("strong", {}, words().retracted + " · "));
     a.appendChild(document.createTextNode(meta.title || item.url));
     li.appendChild(a);
-    var where = [meta.journal, meta.year].filter(Boolean).join(" · ");
+    var where = [meta.journal, meta.year].concat(signals(item.url, keys)).filter(Boolean).join(" · ");
     if (where) li.appendChild(el("div", { class: "kb-search__where" }, where));
     var excerpt = el("p", { class: "kb-search__excerpt" });
     excerpt.innerHTML = item.excerpt || "";  // Pagefind escapes the text; marks the words
