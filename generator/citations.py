@@ -60,6 +60,16 @@ def load_signals(state_dir: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
+def known_rcr(signals: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """The Relative Citation Ratio of each paper that has one, by PMID (pure)."""
+    out = {}
+    for pmid, record in signals.items():
+        rcr = record.get("rcr")
+        if isinstance(rcr, (int, float)) and not isinstance(rcr, bool):
+            out[pmid] = float(rcr)
+    return out
+
+
 def save_signals(state_dir: Path, signals: Mapping[str, Mapping[str, Any]]) -> bool:
     """Write the signals, one line per paper in PMID order (atomic; False if unchanged)."""
     lines = [

@@ -85,6 +85,7 @@ class ScoringWeights:
     title_bonus: float = 0.1
     abstract_bonus: float = 0.05
     high_impact_journal: float = 0.2
+    citations: float = 0.0  # opt-in: points for a Relative Citation Ratio >= 2 (score.py)
 
 
 @dataclass(frozen=True)

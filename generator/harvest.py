@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from generator.catalog import paper_metas
+from generator.citations import known_rcr, load_signals
 from generator.clock import Clock
 from generator.config import Config, HarvestConfig, Topic
 from generator.errors import KBError, MissingRecordsError
@@ -481,6 +482,8 @@ def _fetch_and_write(
     todo = plan.all
     size = config.harvest.batch_size
     refresh = set(plan.refresh)
+    # the citation rule (opt-in) scores new and revised papers with the RCRs known now
+    rcr = known_rcr(load_signals(config.state_dir)) if config.scoring.weights.citations else None
     for start in range(0, len(todo), size):
         batch = todo[start : start + size]
         try:
@@ -500,6 +503,7 @@ def _fetch_and_write(
                 today.isoformat(),
                 keywords_for=lambda p: sorted(matched.get(p.pmid, ())),
                 summaries=summaries,
+                rcr=rcr,
             )
             _merge(run.ingest, report)
             received.update(r.pmid for r in records)

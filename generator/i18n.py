@@ -75,6 +75,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "rule_abstract": "in the abstract",
         "rule_journal": "high-impact journal",
         "rule_excluded": "excluded keyword",
+        "rule_citations": "Relative Citation Ratio (NIH iCite)",
         "no_rules": (
             "found by the topic's PubMed query; none of its priority keywords appear in the "
             "title, abstract, keywords or MeSH terms"
@@ -253,6 +254,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "rule_abstract": "초록에 포함",
         "rule_journal": "주요 학술지",
         "rule_excluded": "제외 키워드",
+        "rule_citations": "상대 인용 비율(NIH iCite)",
         "no_rules": "주제의 PubMed 검색식으로 찾은 논문이며, 제목·초록·키워드·MeSH에 우선 키워드는 없습니다",
         "high": "우선순위 높음",
         "medium": "우선순위 중간",

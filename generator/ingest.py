@@ -73,6 +73,7 @@ def plan_page(
     first_collected: str | None = None,
     name: str = "<page>",
     summary: Summary | None = None,
+    rcr: float | None = None,
 ) -> str:
     """The page text ``paper`` should have now (pure).
 
@@ -85,7 +86,7 @@ def plan_page(
     keywords = tuple(dict.fromkeys([*state.search_keywords, *new_keywords]))
     state = dataclasses.replace(state, search_keywords=keywords)
     topics = [t for t in (config.topic(k) for k in keywords) if t is not None]
-    score = score_paper(paper, topics, config.scoring, config.high_impact_journals)
+    score = score_paper(paper, topics, config.scoring, config.high_impact_journals, rcr)
     text = render_paper_page(paper, state, score, today, options, summary)
     if existing is not None and text != existing:
         text = render_paper_page(
@@ -103,6 +104,7 @@ def ingest_papers(
     options: PageOptions | None = None,
     first_collected: Mapping[str, str] | None = None,
     summaries: Mapping[str, Summary] | None = None,
+    rcr: Mapping[str, float] | None = None,
 ) -> IngestReport:
     """Write (or leave alone) one page per paper; handle DeleteCitation entries.
 
@@ -134,6 +136,7 @@ def ingest_papers(
             (first_collected or {}).get(record.pmid),
             name=str(path),
             summary=(summaries or {}).get(record.pmid),
+            rcr=(rcr or {}).get(record.pmid),
         )
         if text == existing:
             report.unchanged.append(record.pmid)

@@ -158,6 +158,7 @@ def build_frontmatter(
         "search_keywords": sorted(set(search_keywords), key=str.casefold),
         "score": score.value,
         "relevance": score.relevance,
+        **score_parts(score),
         "collected": collected,
         "updated": updated,
         "retracted": paper.retracted,
@@ -421,6 +422,18 @@ def _section_text(s: AbstractSection) -> str:
     if s.label:
         return f"**{escape_md(s.label)}**: {escape_md(s.text)}"
     return escape_md(s.text, line_start=True)
+
+
+def score_parts(score: Score) -> dict[str, Any]:
+    """With the citation rule on, what a later refresh of the citations needs to score the
+    page again without the paper: the rules' points before the clip, the citation points,
+    and whether relevance is held at low (only when it is)."""
+    if score.citations is None:
+        return {}
+    parts: dict[str, Any] = {"score_rules": score.rules, "score_citations": score.citations}
+    if score.capped:
+        parts["score_capped"] = True
+    return parts
 
 
 def explain_score(score: Score, lab: dict[str, str]) -> str:

@@ -28,6 +28,7 @@ from generator.index import IndexReport, write_index_pages
 from generator.ingest import IngestReport, ingest_files
 from generator.pages import PageOptions, split_page
 from generator.papersurfer import ConfigConversion
+from generator.rescore import rescore_pages
 from generator.sample import load_sample
 from generator.site import SiteBuild, build_site, serve_site
 from generator.store import iter_pages, remove_files
@@ -220,7 +221,12 @@ def citation_step(
     def step(today: dt.date) -> dict[str, Any]:
         with icite or IciteClient(icite_url(config.citations)) as c:
             metas = paper_metas(config.site_src)
-            return update_signals(config.state_dir, metas, c, today, config.citations).as_record()
+            record = update_signals(config.state_dir, metas, c, today, config.citations)
+        out = record.as_record()
+        if config.scoring.weights.citations:  # the citation rule: pages whose points moved
+            rescored = rescore_pages(config, metas, load_signals(config.state_dir))
+            out["rescored"] = len(rescored)
+        return out
 
     return step
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from generator.config import Filters, ScoringConfig, Topic
@@ -25,6 +25,7 @@ class Reason:
     """One rule that contributed to a score (``points`` may be 0 for a cap)."""
 
     rule: str  # required | missing_required | priority | title | abstract | journal | excluded
+    # | citations
     detail: str
     points: float = 0.0
 
@@ -35,6 +36,42 @@ class Score:
     relevance: str
     reasons: tuple[Reason, ...] = ()
     topic: str | None = None
+    rules: float = 0.0  # the keyword and journal rules' points, before the clip to 0..1
+    capped: bool = False  # relevance held at low (a required keyword missing, or excluded)
+    citations: float | None = None  # points of the citation rule; None: the rule is off
+
+
+# The citation rule (``scoring.weights.citations``, off by default): a paper whose Relative
+# Citation Ratio reaches FULL_RCR (twice its field's NIH median) gets the whole weight, a
+# quarter of it for each quarter of FULL_RCR reached. Steps, not a slope: an RCR that
+# drifts a little at each monthly refresh does not rewrite the page.
+FULL_RCR = 2.0
+
+
+def citation_reason(rcr: float | None, scoring: ScoringConfig) -> Reason | None:
+    """The citation rule's reason for a paper with this RCR (None: no points)."""
+    weight = scoring.weights.citations
+    if not weight or rcr is None or rcr <= 0:
+        return None
+    quarters = min(4, int(4 * rcr / FULL_RCR + 1e-9))
+    if quarters == 0:
+        return None
+    return Reason("citations", f"≥ {FULL_RCR * quarters / 4:g}", round(weight * quarters / 4, 3))
+
+
+def with_citations(score: Score, rcr: float | None, scoring: ScoringConfig) -> Score:
+    """``score`` with the citation rule applied (unchanged when the rule is off; an
+    excluded paper gets no points; a capped one keeps relevance low)."""
+    if not scoring.weights.citations:
+        return score
+    reason = (
+        None if any(r.rule == "excluded" for r in score.reasons) else citation_reason(rcr, scoring)
+    )
+    points = reason.points if reason else 0.0
+    value = round(min(1.0, score.rules + points), 3)
+    relevance = "low" if score.capped else relevance_for(value, scoring)
+    reasons = score.reasons + ((reason,) if reason else ())
+    return replace(score, value=value, relevance=relevance, reasons=reasons, citations=points)
 
 
 @lru_cache(maxsize=4096)
@@ -103,7 +140,7 @@ def score_for_topic(
         excluded = [k for k in topic.exclude_keywords if contains_keyword(k, f.everything)]
         if excluded:
             reason = Reason("excluded", ", ".join(excluded))
-            return Score(0.0, "low", (reason,), topic.name)
+            return Score(0.0, "low", (reason,), topic.name, capped=True)
         if topic.required_keywords:
             missing = [k for k in topic.required_keywords if not contains_keyword(k, f.everything)]
             if missing:
@@ -123,20 +160,28 @@ def score_for_topic(
     if journals and is_high_impact(paper.journal, journals):
         name = paper.journal.title or paper.journal.iso_abbreviation or ""
         reasons.append(Reason("journal", name, w.high_impact_journal))
-    value = round(min(1.0, sum(r.points for r in reasons)), 3)
+    rules = round(float(sum(r.points for r in reasons)), 3)
+    value = round(min(1.0, rules), 3)
     relevance = "low" if capped_low else relevance_for(value, scoring)
-    return Score(value, relevance, tuple(reasons), topic.name if topic else None)
+    name = topic.name if topic else None
+    return Score(value, relevance, tuple(reasons), name, rules=rules, capped=capped_low)
 
 
 def score_paper(
-    paper: Paper, topics: Sequence[Topic], scoring: ScoringConfig, journals: Sequence[str]
+    paper: Paper,
+    topics: Sequence[Topic],
+    scoring: ScoringConfig,
+    journals: Sequence[str],
+    rcr: float | None = None,
 ) -> Score:
-    """The best score over every topic that matched ``paper`` (ties: first topic wins)."""
+    """The best score over every topic that matched ``paper`` (ties: first topic wins),
+    then the citation rule for its Relative Citation Ratio ``rcr`` (when it is on)."""
     candidates = [score_for_topic(paper, t, scoring, journals) for t in topics] or [
         score_for_topic(paper, None, scoring, journals)
     ]
     rank = {r: i for i, r in enumerate(RELEVANCES)}
-    return min(candidates, key=lambda s: (rank[s.relevance], -s.value))
+    best = min(candidates, key=lambda s: (rank[s.relevance], -s.value))
+    return with_citations(best, rcr, scoring)
 
 
 def filter_reason(paper: Paper, filters: Filters) -> str | None:
