@@ -1,6 +1,6 @@
 """Time the real pipeline on a synthetic knowledge base of N papers.
 
-    python bench/bench_scale.py N [--keep DIR] [--seed S] [--search] [--profile-index]
+    python bench/bench_scale.py N [--keep DIR] [--seed S] [--search] [--profile-index] [--signals]
 
 In a work folder (a temporary one, or ``--keep DIR``) holding a copy of ``bench/kb.yml``,
 a copy of the repository's ``mkdocs.yml`` and symlinks to what that file names (the hook
@@ -9,7 +9,8 @@ through the CLI where the CLI can do it:
 
 1. ``python bench/synth.py N input/kb-N.xml.gz`` (PubMed XML + topics per paper);
 2. ingest: ``python bench/ingest_topics.py`` (the library's ``ingest_files`` with a topic
-   list per paper; ``generator ingest --keyword`` gives every paper the same topics);
+   list per paper; ``generator ingest --keyword`` gives every paper the same topics), and
+   with ``--signals`` synthetic iCite signals for every paper (``bench/synth_signals.py``);
 3. ``python -m generator index``, then again over the unchanged pages: the rerun must write
    nothing (counted from the CLI's report *and* from the files' mtimes and inodes);
 4. ``python -m generator build --site-dir site`` against a plain
@@ -337,6 +338,7 @@ def run(
     plain: bool,
     add: int,
     compare: bool = True,
+    signals: bool = False,
 ) -> dict[str, Any]:
     prepare(work)
     xml = work / "input" / f"kb-{n}.xml.gz"
@@ -349,6 +351,10 @@ def run(
     )
     ingest = [PY, str(HERE / "ingest_topics.py"), "--config", "kb.yml"]  # day: 2026-01-01
     steps.append(run_step("ingest", [*ingest, str(xml), "--topics", str(topics)], work))
+    # citation signals as a harvest's iCite step leaves them (bench/synth_signals.py)
+    synth_signals = [PY, str(HERE / "synth_signals.py"), str(work), "--seed", str(seed)]
+    if signals:
+        steps.append(run_step("citation signals (synthetic)", synth_signals, work))
     index_cmd = [PY, "-m", "generator", "--config", "kb.yml", "index"]
     first = run_step("index (first)", index_cmd, work)
     first.extra = index_counts(first.output)
@@ -380,6 +386,7 @@ def run(
         "site": site_sizes(site),
         "budget": budget(site),
         "index_profile": prof,
+        "signals": signals,
     }
     src_bytes, src_files = tree_size(work / "site_src")
     result["site_src"] = {"bytes": src_bytes, "files": src_files}
@@ -404,6 +411,8 @@ def run(
                 work,
             )
         )
+        if signals:
+            steps.append(run_step(f"citation signals +{add} (synthetic)", synth_signals, work))
         fresh(site)
         warm = run_step(f"build (+{add}, warm cache)", [*build_cmd, "--site-dir", str(site)], work)
         steps.append(warm)
@@ -595,6 +604,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--add", type=int, default=1000, help="papers added for the incremental build (0: none)"
     )
+    parser.add_argument(
+        "--signals",
+        action="store_true",
+        help="give every paper synthetic citation signals (bench/synth_signals.py)",
+    )
     args = parser.parse_args(argv)
     work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix=f"kb-{args.n}-"))
     try:
@@ -607,6 +621,7 @@ def main(argv: list[str] | None = None) -> int:
             args.plain,
             args.add,
             compare=not args.no_compare,
+            signals=args.signals,
         )
     finally:
         if not args.keep:

@@ -160,8 +160,9 @@ def score_for_topic(
     if journals and is_high_impact(paper.journal, journals):
         name = paper.journal.title or paper.journal.iso_abbreviation or ""
         reasons.append(Reason("journal", name, w.high_impact_journal))
-    rules = round(float(sum(r.points for r in reasons)), 3)
-    value = round(min(1.0, rules), 3)
+    points = sum(r.points for r in reasons)  # 0 (an int) when no rule counted, as pages say
+    rules = round(float(points), 3)
+    value = round(min(1.0, points), 3)
     relevance = "low" if capped_low else relevance_for(value, scoring)
     name = topic.name if topic else None
     return Score(value, relevance, tuple(reasons), name, rules=rules, capped=capped_low)

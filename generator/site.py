@@ -27,7 +27,6 @@ from generator.feeds import write_feeds
 from generator.i18n import labels
 from generator.render import RenderReport, last_render_report, paper_render_keys
 from generator.search_index import SearchReport, build_search_index
-from generator.similar import similar_in
 from generator.sitemap import write_sitemaps
 from generator.sortkeys import write_sort_keys
 
@@ -144,6 +143,8 @@ def build_site(
             signals = load_signals(config.state_dir)
         graph = citation_graph(signals, {str(p["pmid"]) for p in papers})
         heading = labels(config.site.language)["abstract"]  # the pages' abstract section
+        from generator.similar import similar_in  # NumPy + SciPy: 0.2 s, for builds only
+
         metas = {str(p["pmid"]): p for p in papers}
         similar = similar_in(config.site_src, heading, metas)
         write_exports(papers, config, out, cache_dir(config) / "cite", signals, graph, similar)

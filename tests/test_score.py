@@ -156,7 +156,8 @@ def test_excluded_keyword_zeroes_the_score():
     score = score_for_topic(
         paper(title="Exosomes in mice", journal="Cell"), topic, SCORING, JOURNALS
     )
-    assert score == score.__class__(0.0, "low", (Reason("excluded", "mice"),), "t")
+    # held at low: the opt-in citation rule cannot lift it either
+    assert score == score.__class__(0.0, "low", (Reason("excluded", "mice"),), "t", capped=True)
 
 
 def test_missing_required_keyword_caps_relevance_at_low():
