@@ -307,7 +307,8 @@ def rising(entries: Sequence[Entry], lab: dict[str, str]) -> list[str]:
     years = [e.year for e in entries if e.year]
     if not years:
         return []
-    recent = [e for e in entries if e.rcr is not None and e.year and e.year >= max(years) - 1]
+    since = max(years) - 1  # once: in the loop below it made the landing page O(N²)
+    recent = [e for e in entries if e.rcr is not None and e.year and e.year >= since]
     if not recent:
         return []
     newest = sorted(recent, key=lambda e: e.newest_key, reverse=True)

@@ -119,6 +119,7 @@
     note.className = "kb-filter__note";
     note.setAttribute("role", "status");
     var selects = document.createElement("span");
+    selects.className = "kb-filter__fields";
 
     function choices() {
       var rel = [], types = [], years = [];
