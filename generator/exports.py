@@ -452,8 +452,8 @@ def render_cite_record(
     record = cite_record(meta)
     if signals:
         record.setdefault("custom", {})["signals"] = dict(signals)
-    if similar:
-        record.setdefault("custom", {})["similar"] = list(similar)
+    if similar:  # PMIDs as numbers (see signals_record)
+        record.setdefault("custom", {})["similar"] = [int(p) for p in similar]
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
@@ -592,10 +592,11 @@ def signals_record(
         for k in SIGNAL_KEYS
         if record.get(k) is not None and not (k != "citations" and record[k] in (False, 0))
     }
+    # PMIDs as numbers: two bytes less each than strings, ~0.6 MB at 50,000 papers
     if cites:
-        shown["kb_cites"] = list(cites)
+        shown["kb_cites"] = [int(p) for p in cites]
     if cited_by:
-        shown["kb_cited_by"] = list(cited_by)
+        shown["kb_cited_by"] = [int(p) for p in cited_by]
     return shown
 
 

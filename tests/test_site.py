@@ -232,3 +232,11 @@ def test_every_label_names_an_element_of_its_page(demo_site: DemoSite):
             broken.append((str(path.relative_to(demo_site.site_dir)), missing[:3]))
     assert checked > 100  # Material's drawer, search and navigation labels were looked at
     assert broken == []
+
+
+def test_the_theme_files_no_page_loads_are_left_out(demo_site: DemoSite) -> None:
+    assets = demo_site.site_dir / "assets"
+    assert not (assets / "javascripts" / "lunr").exists()  # Pagefind searches, not lunr
+    assert not list(assets.rglob("*.map"))  # source maps: devtools only
+    assert list((assets / "javascripts").glob("bundle.*.min.js"))  # the theme itself stays
+    assert list((assets / "stylesheets").glob("main.*.min.css"))
