@@ -64,11 +64,17 @@ def body_of(text: str) -> str:
 
 
 def per_paper(
-    site_src: Path, kind: str, derive: Callable[[str, str, str], Any], version: str = ""
+    site_src: Path,
+    kind: str,
+    derive: Callable[[str, str, str], Any],
+    version: str = "",
+    digests: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """``derive(pmid, text, file name)`` of every ``papers/<pmid>.md``, by PMID (sorted
     numerically), cached in ``.kb-cache/<site_src>-<kind>.json`` under ``version`` (name
     there what ``derive`` computes, so a new way of computing it is not served old values).
+    ``digests``, when given, receives each page's content digest by PMID: a key for what
+    is made from the page that costs nothing to compute again.
     """
     path = cache_path(site_src, kind)
     version = f"{CACHE_VERSION}:{version}"
@@ -97,6 +103,8 @@ def per_paper(
                 value = json.loads(json.dumps(value, default=str))
         fresh[page.name] = {"stamp": stamp, "digest": digest, "value": value}
         values[page.stem] = value
+        if digests is not None:
+            digests[page.stem] = digest
     if fresh != cached:
         text = json.dumps({"version": version, "pages": fresh}, sort_keys=True)
         with contextlib.suppress(OSError):  # a read-only checkout works without the cache
@@ -104,10 +112,11 @@ def per_paper(
     return dict(sorted(values.items(), key=lambda kv: int(kv[0])))
 
 
-def paper_metas(site_src: Path) -> dict[str, dict[str, Any]]:
-    """Frontmatter of every ``papers/<pmid>.md``, by PMID (sorted numerically).
+def paper_metas(site_src: Path, digests: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """Frontmatter of every ``papers/<pmid>.md``, by PMID (sorted numerically); the pages'
+    content digests into ``digests`` when given (see :func:`per_paper`).
 
     Raises :class:`PageError` for a page whose YAML is broken or whose ``pmid`` is not
     its file name.
     """
-    return per_paper(site_src, "frontmatter", _frontmatter)
+    return per_paper(site_src, "frontmatter", _frontmatter, digests=digests)

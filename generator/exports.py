@@ -56,9 +56,10 @@ _RANGE = re.compile(r"^\s*(\S+?)\s*[-–—]\s*(\S+?)\s*$")
 # --- reading (the only I/O of this module, besides write_exports) ------------------
 
 
-def read_papers(site_src: Path) -> list[dict[str, Any]]:
-    """The frontmatter of every paper page under ``site_src/papers``, sorted by PMID."""
-    return list(paper_metas(site_src).values())
+def read_papers(site_src: Path, digests: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The frontmatter of every paper page under ``site_src/papers``, sorted by PMID (the
+    pages' content digests into ``digests`` when given, :func:`write_exports`' keys)."""
+    return list(paper_metas(site_src, digests).values())
 
 
 # --- shared helpers (pure) --------------------------------------------------------
@@ -443,18 +444,45 @@ def cite_record(meta: Meta) -> dict[str, Any]:
     return record
 
 
+def cite_head(meta: Meta) -> tuple[str, bool]:
+    """The start of a paper's ``cite.json`` text: its :func:`cite_record` as compact JSON
+    without the closing braces that :func:`cite_tail` writes, and whether the record has
+    a ``custom`` object (the last key, still open in the head)."""
+    record = cite_record(meta)
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    custom = "custom" in record
+    return text[:-2] if custom else text[:-1], custom
+
+
+def cite_tail(
+    custom: bool, signals: Mapping[str, Any] | None = None, similar: Sequence[str] = ()
+) -> str:
+    """The end of ``cite.json`` after :func:`cite_head`: ``signals`` under
+    ``custom.signals``, then the PMIDs of the papers most like it here under
+    ``custom.similar`` (as numbers, see :func:`signals_record`), and the closing braces.
+    Kept apart so that a record whose paper did not change is not made again when only
+    these move (a weekly run moves thousands of similar lists, :mod:`generator.similar`)."""
+    extras = []
+    if signals:
+        extras.append(
+            '"signals":' + json.dumps(dict(signals), ensure_ascii=False, separators=(",", ":"))
+        )
+    if similar:
+        extras.append('"similar":[' + ",".join(str(int(p)) for p in similar) + "]")
+    joined = ",".join(extras)
+    if custom:
+        return ("," + joined if joined else "") + "}}\n"
+    return (',"custom":{' + joined + "}" if joined else "") + "}\n"
+
+
 def render_cite_record(
     meta: Meta, signals: Mapping[str, Any] | None = None, similar: Sequence[str] = ()
 ) -> str:
     """``cite.json`` as text: compact (it is data the browser reads, not a download);
     ``signals`` under ``custom.signals`` and the PMIDs of the papers most like it here
     under ``custom.similar`` (neither in a CSL-JSON download)."""
-    record = cite_record(meta)
-    if signals:
-        record.setdefault("custom", {})["signals"] = dict(signals)
-    if similar:  # PMIDs as numbers (see signals_record)
-        record.setdefault("custom", {})["similar"] = [int(p) for p in similar]
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    head, custom = cite_head(meta)
+    return head + cite_tail(custom, signals, similar)
 
 
 def topic_groups(papers: Sequence[Meta], config: Config) -> dict[str, list[Meta]]:
@@ -525,7 +553,7 @@ def write_site_file(site_dir: Path, rel: str, text: str) -> int:
     return len(data)
 
 
-CITE_CACHE_SCHEMA = 1
+CITE_CACHE_SCHEMA = 2
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -537,9 +565,12 @@ def _code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def _meta_key(meta: Meta) -> str:
-    text = json.dumps(meta, sort_keys=True, ensure_ascii=False, default=str)
+def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _meta_key(meta: Meta) -> str:
+    return _digest(json.dumps(meta, sort_keys=True, ensure_ascii=False, default=str))
 
 
 def _load_cite_index(path: Path, code: str) -> dict[str, list[Any]]:
@@ -548,9 +579,37 @@ def _load_cite_index(path: Path, code: str) -> dict[str, list[Any]]:
     except (OSError, ValueError):
         return {}
     if isinstance(data, dict) and data.get("code") == code:
-        records = data.get("records")
+        records = data.get("papers")
         return records if isinstance(records, dict) else {}
     return {}
+
+
+def _cached_head(path: str, cut: int) -> str | None:
+    """The first ``cut`` characters of a cached ``cite.json`` (its :func:`cite_head`), or
+    None when the file is gone or shorter."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            head = f.read(cut)
+    except (OSError, ValueError):
+        return None
+    return head if len(head) == cut else None
+
+
+def _write_derived(path: Path, data: bytes) -> None:
+    """Write a cache file named by a hash of ``data``: through a temporary name and a
+    rename (a crash never leaves a part under the real name), without
+    :func:`~generator.store.write_atomic`'s random name, mode change and flush: the name
+    is the content, and the next build makes a lost file again. A weekly build writes
+    thousands of these."""
+    tmp = f"{path}.tmp"
+    try:
+        f = open(tmp, "wb")  # noqa: SIM115 - closed below, before the rename
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(tmp, "wb")  # noqa: SIM115
+    with f:
+        f.write(data)
+    os.replace(tmp, path)
 
 
 def _link(cached: str, dest: str) -> bool:
@@ -608,13 +667,17 @@ def write_exports(
     signals: Mapping[str, Mapping[str, Any]] | None = None,
     graph: tuple[Mapping[str, Sequence[str]], Mapping[str, Sequence[str]]] | None = None,
     similar: Mapping[str, Sequence[str]] | None = None,
+    keys: Mapping[str, str] | None = None,
 ) -> ExportReport:
     """Write every paper's ``cite.json`` into the built site ``site_dir``.
 
     With ``cache_dir``, each file is kept there under a hash of its text and hard-linked
     into the site: a weekly build makes 50,000 links instead of writing 50,000 files. An
-    index maps a hash of each paper's frontmatter (under a fingerprint of the generator's
-    code) to its file and size, so an unchanged paper's record is not even made again.
+    index (under a fingerprint of the generator's code) keeps for each PMID the key of its
+    frontmatter (``keys``, the catalog's page digests, else a hash of the frontmatter), a
+    hash of its :func:`cite_tail`, its file, size and head length: an unchanged record is
+    not made again, and one whose signals or similar papers moved is its cached head plus
+    a new tail (a weekly run at 50,000 papers moves ~13,000 similar lists).
     Files no paper uses any more are removed from the cache. ``signals`` (by PMID, from
     ``state/citations.jsonl``) and the knowledge base's citation ``graph`` (cites, cited by)
     go under ``custom.signals``, and the ``similar`` papers (by PMID,
@@ -641,32 +704,44 @@ def write_exports(
     size = 0
     for m in papers:
         pmid = str(m["pmid"])
-        shown = shown_for(pmid)
-        alike = list(similar.get(pmid, ()))
-        key = _meta_key({"meta": m, "signals": shown, "similar": alike})
-        dest = os.path.join(site_dir, "papers", str(m["pmid"]), "cite.json")
-        hit = known.get(key)
-        if not (
-            isinstance(hit, list)
-            and len(hit) == 2
-            and _link(os.path.join(cache_dir, hit[0][:2], hit[0]), dest)
-        ):
-            data = render_cite_record(m, shown, alike).encode("utf-8")
-            name = hashlib.blake2b(data, digest_size=16).hexdigest() + ".json"
-            cached = cache_dir / name[:2] / name
-            if not cached.is_file():
-                write_atomic(cached, data.decode("utf-8"), durable=False)  # derived
-            _link(str(cached), dest)
-            hit = [name, len(data)]
-        records[key] = hit
-        size += hit[1]
-    used = {name for name, _ in records.values()}
+        base = (keys or {}).get(pmid) or _meta_key(m)
+        tail_args = (shown_for(pmid), similar.get(pmid, ()))
+        custom = None
+        hit = known.get(pmid)
+        if isinstance(hit, list) and len(hit) == 6 and hit[0] == base:
+            _, old_tail, name, length, cut, custom = hit
+            tail = cite_tail(custom, *tail_args)
+            tail_key = _digest(tail)
+            dest = os.path.join(site_dir, "papers", pmid, "cite.json")
+            if tail_key == old_tail and _link(os.path.join(cache_dir, name[:2], name), dest):
+                records[pmid] = hit
+                size += length
+                continue
+            # the paper is the same, its signals or similar papers moved: the record's
+            # head is taken from the file cached for it, not made again
+            head = _cached_head(os.path.join(cache_dir, name[:2], name), cut)
+        else:
+            head = None
+        if head is None:
+            head, custom = cite_head(m)
+            tail = cite_tail(custom, *tail_args)
+            tail_key = _digest(tail)
+        data = (head + tail).encode("utf-8")
+        name = hashlib.blake2b(data, digest_size=16).hexdigest() + ".json"
+        cached = cache_dir / name[:2] / name
+        if not cached.is_file():
+            _write_derived(cached, data)
+        _link(str(cached), os.path.join(site_dir, "papers", pmid, "cite.json"))
+        records[pmid] = [base, tail_key, name, len(data), len(head), custom]
+        size += len(data)
+    used = {record[2] for record in records.values()}
     for sub in cache_dir.iterdir():
         for f in sub.iterdir() if sub.is_dir() else ():
             if f.name not in used:
                 f.unlink()
     if records != known:
-        write_atomic(index_path, json.dumps({"code": code, "records": records}, sort_keys=True))
+        text = json.dumps({"code": code, "papers": records}, sort_keys=True, ensure_ascii=False)
+        write_atomic(index_path, text)
     return ExportReport(papers=len(papers), files=len(papers), bytes=size)
 
 

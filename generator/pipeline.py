@@ -59,9 +59,12 @@ def migrate(config: Config) -> MigrationReport:
     return migrate_kb(config.site_src, config.state_dir, paper_metas(config.site_src))
 
 
-def current_metas(config: Config) -> dict[str, dict[str, Any]]:
-    """The paper pages' frontmatter by PMID, every page in this tool's format."""
-    metas = paper_metas(config.site_src)
+def current_metas(
+    config: Config, digests: dict[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The paper pages' frontmatter by PMID, every page in this tool's format (their
+    content digests into ``digests`` when given)."""
+    metas = paper_metas(config.site_src, digests)
     report = migrate_kb(config.site_src, config.state_dir, metas)
     if report.migrated:
         log.warning(
@@ -69,7 +72,7 @@ def current_metas(config: Config) -> dict[str, dict[str, Any]]:
             len(report.migrated),
             report.to_schema,
         )
-        metas = paper_metas(config.site_src)
+        metas = paper_metas(config.site_src, digests)
     return metas
 
 
@@ -91,10 +94,12 @@ class BuildReport:
 
 def build(config: Config, site_dir: Path | None = None) -> BuildReport:
     """Index, then ``mkdocs build --strict`` and the rest of the site; measure its bytes."""
-    metas = current_metas(config)  # read once for the index and the citations
+    digests: dict[str, str] = {}  # the pages' content: keys of their cite.json
+    metas = current_metas(config, digests)  # read once for the index and the citations
     signals = load_signals(config.state_dir)  # likewise the citation signals
     report = write_index_pages(config.site_src, config, metas, signals)
-    built = build_site(config, site_dir, papers=list(metas.values()), signals=signals)
+    papers = list(metas.values())
+    built = build_site(config, site_dir, papers=papers, signals=signals, page_keys=digests)
     write_record(config.state_dir)  # this tool and page format built it last
     return BuildReport(report, built, measure_site(built.site_dir))
 

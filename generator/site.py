@@ -108,12 +108,15 @@ def build_site(
     strict: bool = True,
     papers: list[dict[str, Any]] | None = None,
     signals: Mapping[str, Mapping[str, Any]] | None = None,
+    page_keys: Mapping[str, str] | None = None,
 ) -> SiteBuild:
     """``mkdocs build`` (strict by default), then the search index, the citation exports
     and the Atom feeds.
 
     The search index (Pagefind, separate processes, one shard at a time) is built in a
-    thread while this one writes the exports and feeds.
+    thread while this one writes the exports and feeds. ``papers`` (the pages'
+    frontmatter) and ``page_keys`` (their content digests by PMID, the keys of their
+    cached ``cite.json``) spare reading them again when the caller has.
     """
     mk = mkdocs_file(config)
     out = (site_dir or mk.parent / "site").resolve()
@@ -127,7 +130,8 @@ def build_site(
 
     keys = paper_render_keys(cache_dir(config) / "render")
     if papers is None:  # the pages' frontmatter, read once for all
-        papers = read_papers(config.site_src)
+        digests: dict[str, str] = {}
+        papers, page_keys = read_papers(config.site_src, digests), digests
     collected = collection_dates(papers)
 
     def index() -> tuple[SearchReport, float]:
@@ -147,7 +151,9 @@ def build_site(
 
         metas = {str(p["pmid"]): p for p in papers}
         similar = similar_in(config.site_src, heading, metas)
-        write_exports(papers, config, out, cache_dir(config) / "cite", signals, graph, similar)
+        write_exports(
+            papers, config, out, cache_dir(config) / "cite", signals, graph, similar, page_keys
+        )
         write_sort_keys(out, papers, signals)  # lists ordered by citations; search results
         write_feeds(papers, config, out)  # Atom: feed.xml and keywords/<slug>/feed.xml
         write_sitemaps(out, config.site.url)  # every page, when the site's URL is known

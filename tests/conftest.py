@@ -94,6 +94,7 @@ def _no_mkdocs(
     strict: bool = True,
     papers: Any = None,
     signals: Any = None,
+    page_keys: Any = None,
 ) -> SiteBuild:
     out = site_dir or config.site_src.parent / "site"
     return SiteBuild(out, 0.0, None, SearchReport(0, 0, 0, 0), 0.0, 0.0)

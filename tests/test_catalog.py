@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
@@ -73,3 +74,19 @@ def test_a_fresh_checkout_reuses_the_cache_by_content(sample_kb: Config, monkeyp
     os.utime(page, ns=(os.stat(page).st_atime_ns, os.stat(page).st_mtime_ns))
     assert catalog.paper_metas(src)["40629355"]["title"].startswith("Renamed ")
     assert parsed == [str(page)]
+
+
+def test_digests_name_each_pages_content(sample_kb: Config) -> None:
+    src = sample_kb.site_src
+    cold: dict[str, str] = {}
+    catalog.paper_metas(src, cold)  # read the pages
+    warm: dict[str, str] = {}
+    catalog.paper_metas(src, warm)  # from the cache
+    page = src / "papers" / "40629355.md"
+    assert cold == warm and len(warm) == 30
+    assert warm["40629355"] == hashlib.blake2b(page.read_bytes(), digest_size=16).hexdigest()
+    meta, body = split_page(page.read_text(encoding="utf-8"))
+    page.write_text(dump_page({**meta, "title": "Changed title"}, body), encoding="utf-8")
+    changed: dict[str, str] = {}
+    catalog.paper_metas(src, changed)
+    assert {p for p in warm if changed[p] != warm[p]} == {"40629355"}

@@ -426,13 +426,13 @@ def test_a_cached_cite_record_is_reused_only_for_the_same_frontmatter(
     from generator import exports
 
     made: list[str] = []
-    real = exports.render_cite_record
+    real = exports.cite_head
 
-    def counting(meta, signals=None, similar=()):  # type: ignore[no-untyped-def]
+    def counting(meta):  # type: ignore[no-untyped-def]
         made.append(meta["pmid"])
-        return real(meta, signals, similar)
+        return real(meta)
 
-    monkeypatch.setattr(exports, "render_cite_record", counting)
+    monkeypatch.setattr(exports, "cite_head", counting)
     papers = [paper(pmid="11"), paper(pmid="12")]
     cache = tmp_path / "cache"
     exports.write_exports(papers, kb, tmp_path / "a", cache)
@@ -443,7 +443,7 @@ def test_a_cached_cite_record_is_reused_only_for_the_same_frontmatter(
     assert made == ["12"]  # only the changed paper's record is made again
     assert "A corrected title" in (tmp_path / "b/papers/12/cite.json").read_text("utf-8")
     assert report.bytes == sum(
-        len(real(m).encode()) for m in changed
+        len(render_cite_record(m).encode()) for m in changed
     )  # sizes from the index, not from disk
     # a record lost from the cache is made again, not linked from nowhere
     for f in cache.rglob("*.json"):
@@ -452,7 +452,63 @@ def test_a_cached_cite_record_is_reused_only_for_the_same_frontmatter(
     made.clear()
     exports.write_exports(changed, kb, tmp_path / "c", cache)
     assert sorted(made) == ["11", "12"]
-    assert (tmp_path / "c/papers/11/cite.json").read_text("utf-8") == real(changed[0])
+    assert (tmp_path / "c/papers/11/cite.json").read_text("utf-8") == render_cite_record(changed[0])
+
+
+def test_a_record_whose_similar_papers_or_signals_moved_keeps_its_cached_head(
+    tmp_path: Path, kb: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import exports
+
+    made: list[str] = []
+    real = exports.cite_head
+    monkeypatch.setattr(exports, "cite_head", lambda m: made.append(m["pmid"]) or real(m))
+    plain = paper(pmid="11", pages="", pub_date="", keywords=[], language=[])
+    papers = [paper(pmid="12", title="Tumour exosomes — ß-catenin “quoted”"), plain]
+    assert "custom" not in cite_record(plain)  # one record with custom, one without
+    cache = tmp_path / "cache"
+    signals = {"12": {"pmid": "12", "taken": "2026-03-01", "citations": 4}}
+    exports.write_exports(papers, kb, tmp_path / "a", cache, signals, similar={"12": ["11"]})
+    made.clear()
+    for n, (shown, near) in enumerate(
+        [
+            ({}, {"11": ["12"]}),
+            ({**signals, "11": {"pmid": "11", "taken": "2026-04-01", "citations": 0}}, {}),
+            (signals, {"12": ["11", "13"], "11": ["12"]}),
+            ({}, {}),
+        ]
+    ):
+        out = tmp_path / f"s{n}"
+        exports.write_exports(papers, kb, out, cache, shown, similar=near)
+        for m in papers:
+            pmid = m["pmid"]
+            written = (out / "papers" / pmid / "cite.json").read_text("utf-8")
+            head, custom = real(m)
+            tail = exports.cite_tail(
+                custom, exports.signals_record(shown.get(pmid)), near.get(pmid, ())
+            )
+            assert written == head + tail  # render_cite_record's text
+    assert made == []  # never made again: the heads came from the cache
+    # keys name the frontmatter: a new key makes the record again
+    exports.write_exports(papers, kb, tmp_path / "k", cache, keys={"11": "a", "12": "b"})
+    assert sorted(made) == ["11", "12"]
+    made.clear()
+    exports.write_exports(papers, kb, tmp_path / "k2", cache, keys={"11": "a", "12": "c"})
+    assert made == ["12"]
+
+
+def test_cite_json_text_is_its_record_as_compact_json() -> None:
+    for meta in (paper(pmid="11"), paper(pmid="12", pages="", pub_date="", keywords=[])):
+        record = cite_record(meta)
+        for shown in (None, {"citations": 3, "rcr": 1.25, "taken": "2026-01-02"}):
+            for near in ((), ("5", "7")):
+                full = json.loads(json.dumps(record))
+                if shown:
+                    full.setdefault("custom", {})["signals"] = shown
+                if near:
+                    full.setdefault("custom", {})["similar"] = [int(p) for p in near]
+                text = json.dumps(full, ensure_ascii=False, separators=(",", ":")) + "\n"
+                assert render_cite_record(meta, shown, near) == text
 
 
 def test_citation_signals_go_under_custom_and_change_the_cached_record(
