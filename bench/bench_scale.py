@@ -4,7 +4,7 @@
 
 In a work folder (a temporary one, or ``--keep DIR``) holding a copy of ``bench/kb.yml``,
 a copy of the repository's ``mkdocs.yml`` and symlinks to what that file names (the hook
-``generator/mkdocs_hook.py``, any ``overrides/``), each step runs as its own subprocess,
+``generator/site/mkdocs_hook.py``, any ``overrides/``), each step runs as its own subprocess,
 through the CLI where the CLI can do it:
 
 1. ``python bench/synth.py N input/kb-N.xml.gz`` (PubMed XML + topics per paper);
@@ -290,7 +290,7 @@ def commit_sources(work: Path, message: str) -> int:
 
 def budget(site: Path) -> dict[str, Any]:
     sys.path.insert(0, str(REPO))
-    from generator.budget import measure_site
+    from generator.site.budget import measure_site
 
     b = measure_site(site)
     return {

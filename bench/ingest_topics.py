@@ -15,9 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from generator.config import load_config
-from generator.errors import KBError
-from generator.ingest import ingest_files
+from generator.config.load import load_config
+from generator.kb.ingest import ingest_files
+from generator.utils.errors import KBError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import pipeline
-from generator.budget import PAGES_LIMIT, render_report
-from generator.config import Config, load_config
-from generator.errors import KBError
-from generator.exports import FORMATS
-from generator.harvest import HarvestRun
-from generator.linkcheck import check_site
+from generator.config.load import Config, load_config
+from generator.kb.harvest import HarvestRun
 from generator.scaffold import NewKB, init_kb, installed_from_a_path, tool_spec
-from generator.store import write_atomic
+from generator.site.budget import PAGES_LIMIT, render_report
+from generator.site.exports import FORMATS
+from generator.site.linkcheck import check_site
+from generator.utils.errors import KBError
+from generator.utils.store import write_atomic
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
 

@@ -12,27 +12,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.budget import SiteBudget, measure_site
-from generator.catalog import paper_metas
-from generator.citations import icite_url, load_signals, switched_off, update_signals
-from generator.clock import Clock, system_clock
-from generator.config import Config
-from generator.errors import KBError
-from generator.eutils import EutilsClient, client_from_env
-from generator.exports import mesh_groups, read_papers, render_export, topic_groups
-from generator.harvest import HarvestRun
-from generator.harvest import harvest as run_harvest
-from generator.icite import IciteClient
-from generator.importer import ImportReport, fetch_papers, import_notes, write_converted_config
-from generator.index import IndexReport, write_index_pages
-from generator.ingest import IngestReport, ingest_files
-from generator.pages import PageOptions, split_page
-from generator.papersurfer import ConfigConversion
-from generator.rescore import rescore_pages
+from generator.config.load import Config
+from generator.kb.catalog import paper_metas
+from generator.kb.citations import icite_url, load_signals, switched_off, update_signals
+from generator.kb.harvest import HarvestRun
+from generator.kb.harvest import harvest as run_harvest
+from generator.kb.ingest import IngestReport, ingest_files
+from generator.kb.pages import PageOptions, split_page
+from generator.kb.rescore import rescore_pages
+from generator.kb.upgrade import MigrationReport, migrate_kb, write_record
+from generator.papersurfer.importer import (
+    ImportReport,
+    fetch_papers,
+    import_notes,
+    write_converted_config,
+)
+from generator.papersurfer.notes import ConfigConversion
+from generator.pubmed.eutils import EutilsClient, client_from_env
+from generator.pubmed.icite import IciteClient
 from generator.sample import load_sample
-from generator.site import SiteBuild, build_site, serve_site
-from generator.store import iter_pages, remove_files
-from generator.upgrade import MigrationReport, migrate_kb, write_record
+from generator.site.budget import SiteBudget, measure_site
+from generator.site.build import SiteBuild, build_site, serve_site
+from generator.site.exports import mesh_groups, read_papers, render_export, topic_groups
+from generator.site.index import IndexReport, write_index_pages
+from generator.utils.clock import Clock, system_clock
+from generator.utils.errors import KBError
+from generator.utils.store import iter_pages, remove_files
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +49,7 @@ def ingest(
     clock: Clock | None = None,
 ) -> IngestReport:
     """PubMed XML files or folders → paper pages (all files validated before any write);
-    ``clock`` (default: :func:`~generator.clock.system_clock`) dates new pages."""
+    ``clock`` (default: :func:`~generator.utils.clock.system_clock`) dates new pages."""
     unknown = [k for k in keywords if config.topic(k) is None]
     if unknown:
         names = ", ".join(t.name for t in config.topics)

@@ -31,15 +31,15 @@ summary() { if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat >>"$GITHUB_STEP_SUMMA
 as_bot() { git -c user.name="$BOT_NAME" -c user.email="$BOT_EMAIL" -c commit.gpgsign=false "$@"; }
 
 # The folders the harvest writes (paths.site_src and paths.state of kb.yml, relative), then
-# the grouping pages inside site_src that every build derives again (generator.index):
+# the grouping pages inside site_src that every build derives again (generator.site.index):
 # those are not source, and are never committed.
 kb_paths() {
   "$PY" - <<'EOF'
 import os
 from pathlib import Path
 
-from generator.config import load_config
-from generator.index import GENERATED_DIRS, GENERATED_ROOT
+from generator.config.load import load_config
+from generator.site.index import GENERATED_DIRS, GENERATED_ROOT
 
 config = load_config(Path("kb.yml"))
 print(os.path.relpath(config.site_src))

@@ -16,11 +16,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config import LANGUAGES
-from generator.errors import KBError
-from generator.index import GENERATED_DIRS, GENERATED_ROOT
-from generator.store import write_atomic
-from generator.upgrade import DISTRIBUTION, tool_version
+from generator.config.load import LANGUAGES
+from generator.kb.upgrade import DISTRIBUTION, tool_version
+from generator.site.index import GENERATED_DIRS, GENERATED_ROOT
+from generator.utils.errors import KBError
+from generator.utils.store import write_atomic
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _PLACEHOLDER = re.compile(r"@([A-Z_]+)@")

@@ -76,7 +76,7 @@ export PY NO_MKDOCS_2_WARNING=1
 # ---------------------------------------------------------------- 1. the stand-in
 read -r START END < <("$PY" -c '
 import datetime as dt
-from generator.clock import system_clock
+from generator.utils.clock import system_clock
 today = system_clock().today()  # as the harvest sees it (PUBMED_KB_NOW when set)
 print((today - dt.timedelta(days=21)).strftime("%Y/%m/%d"), today.strftime("%Y/%m/%d"))')
 "$PY" "$ROOT/tests/eutils_standin.py" --host 127.0.0.1 --port 0 --count "$COUNT" \

@@ -21,11 +21,11 @@ import pytest
 import yaml
 
 from generator import pipeline
-from generator.clock import NOW_ENV
-from generator.config import Config, load_config
-from generator.ingest import IngestReport
-from generator.search_index import SearchReport
-from generator.site import SiteBuild
+from generator.config.load import Config, load_config
+from generator.kb.ingest import IngestReport
+from generator.site.build import SiteBuild
+from generator.site.search_index import SearchReport
+from generator.utils.clock import NOW_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_XML = REPO / "generator" / "sample" / "pubmed_sample.xml"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.clock import fixed_clock
-from generator.config import load_config
+from generator.config.load import load_config
+from generator.utils.clock import fixed_clock
 from tests.conftest import write_kb
 
 pytestmark = pytest.mark.browser
@@ -415,13 +415,13 @@ def paged_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The sample with lists of eight papers a page (their older pages are archive parts)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (make system-deps installs it)")
-    import generator.index
+    import generator.site.index
 
     folder = tmp_path_factory.mktemp("paged")
     config = load_config(write_kb(folder / "kb"))
     site_dir = folder / "site"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(generator.index, "PAGE_SIZE", 8)
+        mp.setattr(generator.site.index, "PAGE_SIZE", 8)
         pipeline.demo(config, site_dir, force=True)
     handler = functools.partial(_QuietHandler, directory=str(site_dir))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from generator import catalog
-from generator.config import Config
-from generator.errors import PageError
-from generator.pages import dump_page, split_page
+from generator.config.load import Config
+from generator.kb import catalog
+from generator.kb.pages import dump_page, split_page
+from generator.utils.errors import PageError
 
 
 def test_cache_is_used_until_a_page_changes(sample_kb: Config, monkeypatch) -> None:

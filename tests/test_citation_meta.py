@@ -16,10 +16,10 @@ import lxml.html
 import pytest
 
 from generator import pipeline
-from generator.config import load_config
-from generator.exports import first_last_page
-from generator.journals import citation_journal
-from generator.pages import dump_page, split_page
+from generator.config.load import load_config
+from generator.kb.pages import dump_page, split_page
+from generator.site.exports import first_last_page
+from generator.utils.journals import citation_journal
 from tests.conftest import write_kb
 
 PMID = "40629355"
@@ -118,7 +118,7 @@ def test_citation_tags_escape_everything(built: Path):
 @pytest.mark.parametrize(("pmid", "pages"), sorted(PAGE_CASES.items()))
 def test_first_and_last_page_as_the_exports_give_them(built: Path, pmid: str, pages: str):
     """The template expands MEDLINE's abbreviated page ranges exactly as
-    generator.exports.first_last_page does (``123-45`` → 123 and 145)."""
+    generator.site.exports.first_last_page does (``123-45`` → 123 and 145)."""
     tags = head_meta(built / "papers" / pmid / "index.html")
     first, last = first_last_page(pages)
     assert tags.get("citation_firstpage") == [first]

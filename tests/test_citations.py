@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.citations import SIGNALS_FILE, due, load_signals, update_signals
-from generator.config import CitationsConfig
-from generator.harvest import harvest
-from generator.icite import IciteClient, IciteError, parse_pubs
-from generator.index import write_index_pages
-from generator.state import load_run_records
+from generator.config.load import CitationsConfig
+from generator.kb.citations import SIGNALS_FILE, due, load_signals, update_signals
+from generator.kb.harvest import harvest
+from generator.kb.state import load_run_records
+from generator.pubmed.icite import IciteClient, IciteError, parse_pubs
+from generator.site.index import write_index_pages
 from tests.eutils_standin import EutilsStandin, minimal_article
 from tests.icite_standin import Fault, IciteStandin, serve
 from tests.test_harvest import TODAY, at, day, fast_client, make_config
@@ -218,7 +218,7 @@ def test_no_test_and_no_offline_run_reaches_icite(tmp_path: Path) -> None:
 
 
 def test_the_knowledge_base_s_citation_graph_comes_from_references() -> None:
-    from generator.citations import citation_graph
+    from generator.kb.citations import citation_graph
 
     signals = {
         "10": {"references": [20, 30, 999, 10]},  # 999 is not here; a self-citation is dropped

@@ -16,9 +16,9 @@ from citeproc.source.json import CiteProcJSON
 from pybtex.database import parse_string
 from pybtex.plugin import find_plugin
 
-from generator.catalog import paper_metas
-from generator.exports import render_export
-from generator.journals import citation_journal, list_journal, title_case
+from generator.kb.catalog import paper_metas
+from generator.site.exports import render_export
+from generator.utils.journals import citation_journal, list_journal, title_case
 from tests.conftest import DemoSite
 
 # What NLM's catalogue titles carry and a citation must not.

@@ -1,7 +1,7 @@
 """The browser's citations (theme/assets/kb/cite.js) are byte for byte the Python renderers'.
 
 The site stores one ``cite.json`` per paper and the browser makes BibTeX, RIS and CSL-JSON
-from it. ``generator/exports.py`` is the reference: for every demo paper and a table of
+from it. ``generator/site/exports.py`` is the reference: for every demo paper and a table of
 awkward records, the JavaScript must give the same text, alone and in bulk, in English and
 Korean; and the buttons must download exactly that, following a list over all its pages.
 """
@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-import generator.index
+import generator.site.index
 from generator import pipeline
-from generator.config import load_config
-from generator.exports import (
+from generator.config.load import load_config
+from generator.site.exports import (
     citation_key,
     cite_record,
     read_papers,
@@ -29,14 +29,14 @@ from generator.exports import (
     render_csl_json,
     render_ris,
 )
-from generator.i18n import labels
+from generator.utils.i18n import labels
 from tests.conftest import REPO, write_kb
 from tests.test_browser import ARGS, CHROMIUM
 from tests.test_exports import NASTY_TITLE, paper
 
 pytestmark = pytest.mark.browser
 
-CITE_JS = REPO / "generator" / "theme" / "assets" / "kb" / "cite.js"
+CITE_JS = REPO / "generator" / "site" / "theme" / "assets" / "kb" / "cite.js"
 
 AWKWARD: list[dict[str, Any]] = [
     paper(),
@@ -132,7 +132,7 @@ def small_pages_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("cite-js")
     config = load_config(write_kb(folder / "kb"))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(generator.index, "PAGE_SIZE", 4)
+        mp.setattr(generator.site.index, "PAGE_SIZE", 4)
         pipeline.demo(config, folder / "site")
     handler = functools.partial(_Quiet, directory=str(folder / "site"))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from generator import cli
-from generator.clock import NOW_ENV, fixed_clock, parse_moment, system_clock
-from generator.errors import ConfigError
-from generator.state import load_run_records
+from generator.kb.state import load_run_records
+from generator.utils.clock import NOW_ENV, fixed_clock, parse_moment, system_clock
+from generator.utils.errors import ConfigError
 from tests.eutils_standin import EutilsStandin, minimal_article
 
 UTC = dt.timezone.utc

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.config import Config, load_config, parse_config
-from generator.errors import ConfigError, KBError
+from generator.config.load import Config, load_config, parse_config
+from generator.utils.errors import ConfigError, KBError
 from tests.conftest import REPO
 
 

@@ -19,13 +19,7 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from generator.errors import (
-    EutilsError,
-    EutilsResponseError,
-    MissingRecordsError,
-    ResultTooLarge,
-)
-from generator.eutils import (
+from generator.pubmed.eutils import (
     DEFAULT_BASE_URL,
     PUBMED_LIST_CAP,
     EutilsClient,
@@ -42,7 +36,13 @@ from generator.eutils import (
     redacted_url,
     split_date_window,
 )
-from generator.httputil import backoff_delay, parse_retry_after, redact, scrub_addresses
+from generator.utils.errors import (
+    EutilsError,
+    EutilsResponseError,
+    MissingRecordsError,
+    ResultTooLarge,
+)
+from generator.utils.httputil import backoff_delay, parse_retry_after, redact, scrub_addresses
 from tests.eutils_standin import (
     EutilsStandin,
     Fault,
@@ -548,7 +548,7 @@ def test_esearch_error_element_is_an_error(server, fake):
 def test_phrase_not_found_is_a_warning_not_an_error(server, fake, caplog):
     standin = EutilsStandin({}, rate_limit=False)
     client = make_client(standin.register(server), fake)
-    with caplog.at_level(logging.WARNING, logger="generator.eutils"):
+    with caplog.at_level(logging.WARNING, logger="generator.pubmed.eutils"):
         result = client.esearch("xyzzyplugh")
     assert result.count == 0 and result.ids == ()
     assert "PhraseNotFound: xyzzyplugh" in result.errors
@@ -654,7 +654,7 @@ def test_429_body_echoing_the_ip_address_is_scrubbed(server, fake, caplog):
     assert standin.requests[0].client == "127.0.0.1"  # which the 429 body echoed
     assert "<address>" in str(info.value) and "API rate limit exceeded" in str(info.value)
     # (the message names the server's URL, here on 127.0.0.1 too: NCBI's host in real life)
-    ours = [r.getMessage() for r in caplog.records if r.name == "generator.eutils"]
+    ours = [r.getMessage() for r in caplog.records if r.name == "generator.pubmed.eutils"]
     for text in (str(info.value), *ours):
         assert '"api-key":"<address>"' in text and '"api-key":"127.0.0.1"' not in text
 

@@ -17,9 +17,13 @@ import rispy
 from bibtexparser import middlewares as mw
 
 from generator import cli, pipeline
-from generator.config import Config
-from generator.errors import KBError, PageError
-from generator.exports import (
+from generator.config.load import Config
+from generator.kb.pages import PageOptions, build_frontmatter
+from generator.kb.score import Score
+from generator.kb.similar import similar_in
+from generator.pubmed.models import Paper
+from generator.pubmed.parse import parse_file
+from generator.site.exports import (
     bib_escape,
     bib_title,
     build_exports,
@@ -34,11 +38,7 @@ from generator.exports import (
     render_export,
     render_ris,
 )
-from generator.models import Paper
-from generator.pages import PageOptions, build_frontmatter
-from generator.parse import parse_file
-from generator.score import Score
-from generator.similar import similar_in
+from generator.utils.errors import KBError, PageError
 from tests.conftest import FIXTURES, DemoSite
 
 NASTY_TITLE = (
@@ -399,7 +399,7 @@ def test_read_papers_refuses_a_page_whose_pmid_is_not_its_name(tmp_path: Path):
 
 
 def test_cite_files_come_from_a_content_cache_and_stale_ones_leave_it(tmp_path: Path, kb: Config):
-    from generator.exports import write_exports
+    from generator.site.exports import write_exports
 
     papers = [paper(pmid="11"), paper(pmid="12")]
     cache = tmp_path / "cache"
@@ -423,7 +423,7 @@ def test_cite_files_come_from_a_content_cache_and_stale_ones_leave_it(tmp_path: 
 def test_a_cached_cite_record_is_reused_only_for_the_same_frontmatter(
     tmp_path: Path, kb: Config, monkeypatch: pytest.MonkeyPatch
 ):
-    from generator import exports
+    from generator.site import exports
 
     made: list[str] = []
     real = exports.cite_head
@@ -458,7 +458,7 @@ def test_a_cached_cite_record_is_reused_only_for_the_same_frontmatter(
 def test_a_record_whose_similar_papers_or_signals_moved_keeps_its_cached_head(
     tmp_path: Path, kb: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator import exports
+    from generator.site import exports
 
     made: list[str] = []
     real = exports.cite_head
@@ -514,7 +514,7 @@ def test_cite_json_text_is_its_record_as_compact_json() -> None:
 def test_citation_signals_go_under_custom_and_change_the_cached_record(
     tmp_path: Path, kb: Config
 ) -> None:
-    from generator.exports import write_exports
+    from generator.site.exports import write_exports
 
     papers = [paper(pmid="11")]
     cache = tmp_path / "cache"

@@ -8,15 +8,15 @@ import re
 from pathlib import Path
 
 from generator import pipeline
-from generator.charts import papers_per_month, top_mesh
-from generator.clock import fixed_clock
-from generator.config import Config
-from generator.index import render_index_pages, write_index_pages
-from generator.listing import Entry, load_entries
-from generator.pages import split_page
-from generator.slug import slugify
-from generator.state import append_run_record
-from generator.status import empty_streak
+from generator.config.load import Config
+from generator.kb.pages import split_page
+from generator.kb.state import append_run_record
+from generator.site.charts import papers_per_month, top_mesh
+from generator.site.index import render_index_pages, write_index_pages
+from generator.site.listing import Entry, load_entries
+from generator.site.status import empty_streak
+from generator.utils.clock import fixed_clock
+from generator.utils.slug import slugify
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "xml"
 

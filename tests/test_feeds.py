@@ -11,10 +11,10 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from generator.config import Config
-from generator.errors import KBError
-from generator.feeds import MAX_ENTRIES, FeedSpec, build_feeds, render_feed
-from generator.slug import slugify
+from generator.config.load import Config
+from generator.site.feeds import MAX_ENTRIES, FeedSpec, build_feeds, render_feed
+from generator.utils.errors import KBError
+from generator.utils.slug import slugify
 from tests.conftest import DemoSite
 
 

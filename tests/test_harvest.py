@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from generator import cli
-from generator.clock import Clock, fixed_clock
-from generator.config import Config, parse_config
-from generator.eutils import EutilsClient, RateLimiter
-from generator.harvest import Window, harvest, needs_refresh, plan_fetch, topic_window
-from generator.pages import read_page_state, split_page
-from generator.state import TopicState, load_run_records, load_state, query_sha
+from generator.config.load import Config, parse_config
+from generator.kb.harvest import Window, harvest, needs_refresh, plan_fetch, topic_window
+from generator.kb.pages import read_page_state, split_page
+from generator.kb.state import TopicState, load_run_records, load_state, query_sha
+from generator.pubmed.eutils import EutilsClient, RateLimiter
+from generator.utils.clock import Clock, fixed_clock
 from tests.eutils_standin import (
     ESEARCH_HEAD,
     EutilsStandin,

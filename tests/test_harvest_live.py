@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.eutils import EutilsClient, RateLimiter
-from generator.harvest import harvest
-from generator.index import write_index_pages
-from generator.pages import split_page
-from generator.state import load_run_records, load_state, query_sha
+from generator.kb.harvest import harvest
+from generator.kb.pages import split_page
+from generator.kb.state import load_run_records, load_state, query_sha
+from generator.pubmed.eutils import EutilsClient, RateLimiter
+from generator.site.index import write_index_pages
 from tests.eutils_standin import EutilsStandin, Fault, minimal_article, retracted_article
 from tests.test_harvest import TODAY, FakeTime, at, day, fast_client, make_config, papers_on_disk
 

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, render, search_index
-from generator.clock import fixed_clock
-from generator.config import Config, load_config
-from generator.exports import read_papers
-from generator.render import RenderCache, compact_html, is_managed, linked_pages, page_key
-from generator.search_index import PMID_SPACE, plan_shards
-from generator.site import collection_dates
+from generator import pipeline
+from generator.config.load import Config, load_config
+from generator.site import render, search_index
+from generator.site.build import collection_dates
+from generator.site.exports import read_papers
+from generator.site.render import RenderCache, compact_html, is_managed, linked_pages, page_key
+from generator.site.search_index import PMID_SPACE, plan_shards
+from generator.utils.clock import fixed_clock
 from tests.conftest import FIXTURES, tree_bytes, write_kb
 
 EXTRA = FIXTURES / "xml" / "full_article.xml"  # PMID 2001, not in the sample

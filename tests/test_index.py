@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-import generator.index
-from generator.config import Config
-from generator.index import (
+import generator.site.index
+from generator.config.load import Config
+from generator.kb.pages import dump_page, split_page
+from generator.site.index import (
     Entry,
     render_index_pages,
     render_mesh_pages,
     render_topic_pages,
     write_index_pages,
 )
-from generator.listing import load_entries
-from generator.pages import dump_page, split_page
-from generator.slug import slugify
+from generator.site.listing import load_entries
+from generator.utils.slug import slugify
 from tests.conftest import md_links, mtimes, parse_html, tree_bytes
 
 
@@ -195,7 +195,7 @@ def test_landing_page(sample_kb: Config):
     )
     assert {name for name, *_ in per_topic} >= {t.name for t in sample_kb.topics}
     newest = body.split("## Newest papers", 1)[1]
-    assert len(linked_pmids(newest)) == generator.index.NEWEST_ON_LANDING
+    assert len(linked_pmids(newest)) == generator.site.index.NEWEST_ON_LANDING
 
 
 def test_sample_mesh_counts_match_the_paper_pages(sample_kb: Config):
@@ -252,7 +252,7 @@ def resolve_links(site_src: Path) -> list[tuple[str, str]]:
 
 def test_pagination_splits_long_lists_and_every_link_resolves(sample_kb: Config, monkeypatch):
     assert resolve_links(sample_kb.site_src) == []
-    monkeypatch.setattr(generator.index, "PAGE_SIZE", 2)
+    monkeypatch.setattr(generator.site.index, "PAGE_SIZE", 2)
     report = write_index_pages(sample_kb.site_src, sample_kb)
     src = sample_kb.site_src
     # 9 papers, 2 a page, cut from the oldest: parts 1-3 hold 2 each, the topic page the
@@ -288,8 +288,8 @@ def test_pagination_splits_long_lists_and_every_link_resolves(sample_kb: Config,
 
 
 def test_a_mesh_page_lists_every_major_paper_and_the_newest_others(kb: Config, monkeypatch):
-    monkeypatch.setattr(generator.index, "PAGE_SIZE", 2)
-    monkeypatch.setattr(generator.index, "MESH_OTHERS_MAX", 3)
+    monkeypatch.setattr(generator.site.index, "PAGE_SIZE", 2)
+    monkeypatch.setattr(generator.site.index, "MESH_OTHERS_MAX", 3)
     entries = [entry(i, mesh=("Exosomes",), mesh_major=("Exosomes",)) for i in range(1, 6)]
     entries += [entry(i, mesh=("Exosomes",)) for i in range(6, 13)]
     pages = render_index_pages(entries, kb)
@@ -310,7 +310,7 @@ def test_a_mesh_page_lists_every_major_paper_and_the_newest_others(kb: Config, m
 def test_new_papers_leave_the_archive_parts_of_a_list_untouched(sample_kb: Config, monkeypatch):
     """A week's new papers sort newest: a long list's first page changes, its older parts
     do not (so the build renders one page of the list, not all of them)."""
-    monkeypatch.setattr(generator.index, "PAGE_SIZE", 2)
+    monkeypatch.setattr(generator.site.index, "PAGE_SIZE", 2)
     src = sample_kb.site_src
     write_index_pages(src, sample_kb)
     parts = sorted((src / "papers" / "index").glob("part-*.md"))
@@ -329,10 +329,10 @@ def test_new_papers_leave_the_archive_parts_of_a_list_untouched(sample_kb: Confi
 
 
 def test_shrinking_lists_remove_their_extra_pages(sample_kb: Config, monkeypatch):
-    monkeypatch.setattr(generator.index, "PAGE_SIZE", 2)
+    monkeypatch.setattr(generator.site.index, "PAGE_SIZE", 2)
     write_index_pages(sample_kb.site_src, sample_kb)
     assert (sample_kb.site_src / "keywords" / "cancer" / "part-3.md").exists()
-    monkeypatch.setattr(generator.index, "PAGE_SIZE", 500)
+    monkeypatch.setattr(generator.site.index, "PAGE_SIZE", 500)
     report = write_index_pages(sample_kb.site_src, sample_kb)
     assert report.removed > 20
     assert not list((sample_kb.site_src / "keywords").rglob("part-*.md"))
@@ -414,7 +414,7 @@ def test_every_grouping_page_has_a_title_and_the_generated_flag(make_kb, languag
      "&anchor", "!tag", "%pct", "|pipe", ">gt", " lead space", "trail ", "Index"],
 )  # fmt: skip
 def test_generated_page_frontmatter_round_trips(title: str):
-    from generator.listing import page
+    from generator.site.listing import page
 
     meta, body = split_page(page(title, ["# x"], {"kb_slug": title, "kb_papers": 7}))
     assert meta == {"title": title, "kb_generated": True, "kb_slug": title, "kb_papers": 7}
@@ -442,8 +442,10 @@ def test_shares_of_the_grouping_pages_are_disjoint_and_make_the_whole(
     sample_kb: Config, n: int
 ) -> None:
     entries = load_entries(sample_kb.site_src)
-    whole = generator.index.render_index_pages(entries, sample_kb)
-    shares = [generator.index.render_index_pages(entries, sample_kb, (), (i, n)) for i in range(n)]
+    whole = generator.site.index.render_index_pages(entries, sample_kb)
+    shares = [
+        generator.site.index.render_index_pages(entries, sample_kb, (), (i, n)) for i in range(n)
+    ]
     assert all(shares)
     assert sum(len(s) for s in shares) == len(whole)  # no page in two shares
     assert {k: v for s in shares for k, v in s.items()} == whole
@@ -454,15 +456,15 @@ def test_grouping_pages_written_by_several_processes_are_the_same(
 ) -> None:
     import shutil
 
-    for rel in generator.index.GENERATED_DIRS:  # nothing to compare with: all written anew
+    for rel in generator.site.index.GENERATED_DIRS:  # nothing to compare with: all written anew
         shutil.rmtree(sample_kb.site_src / rel, ignore_errors=True)
     other = tmp_path / "other"
     shutil.copytree(sample_kb.site_src, other)
-    one = generator.index.write_index_pages(sample_kb.site_src, sample_kb)
+    one = generator.site.index.write_index_pages(sample_kb.site_src, sample_kb)
     assert len(one.written) > 100
-    monkeypatch.setattr(generator.index, "_shares", lambda papers: 3)  # forked workers
+    monkeypatch.setattr(generator.site.index, "_shares", lambda papers: 3)  # forked workers
     (other / "mesh").mkdir()
     (other / "mesh" / ".stale.md.x1.tmp").write_text("half", "utf-8")  # a killed run's
-    three = generator.index.write_index_pages(other, sample_kb)
+    three = generator.site.index.write_index_pages(other, sample_kb)
     assert three.written == one.written and three.unchanged == one.unchanged
     assert tree_bytes(other) == tree_bytes(sample_kb.site_src)

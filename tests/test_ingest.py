@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.clock import fixed_clock
-from generator.config import Config
-from generator.errors import KBError, PageError, ParseError
-from generator.ingest import collect_xml_files, ingest_files
-from generator.pages import NOTES_MARKER, split_page
+from generator.config.load import Config
+from generator.kb.ingest import collect_xml_files, ingest_files
+from generator.kb.pages import NOTES_MARKER, split_page
+from generator.utils.clock import fixed_clock
+from generator.utils.errors import KBError, PageError, ParseError
 from tests.conftest import FIXTURES, SAMPLE_XML
 
 XML = FIXTURES / "xml"
@@ -255,7 +255,7 @@ def test_pages_are_written_with_ordinary_permissions(kb):
     import os
     import stat
 
-    from generator.store import write_atomic
+    from generator.utils.store import write_atomic
 
     target = kb.site_src / "papers" / "1.md"
     write_atomic(target, "x\n")

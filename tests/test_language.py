@@ -8,8 +8,8 @@ import lxml.html
 import pytest
 
 from generator import pipeline
-from generator.config import load_config
-from generator.i18n import LABELS
+from generator.config.load import load_config
+from generator.utils.i18n import LABELS
 from tests.conftest import write_kb
 
 

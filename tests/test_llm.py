@@ -19,11 +19,10 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import cli, llm, pipeline
-from generator.clock import fixed_clock
-from generator.config import Config, parse_config
-from generator.errors import ConfigError, KBError
-from generator.llm import (
+from generator import cli, pipeline
+from generator.config.load import Config, parse_config
+from generator.kb import llm
+from generator.kb.llm import (
     CACHE_FILE,
     Completion,
     LLMError,
@@ -36,9 +35,11 @@ from generator.llm import (
     render_cache,
     summarize_batch,
 )
-from generator.models import AbstractSection, Paper
-from generator.pages import split_page
-from generator.state import load_run_records
+from generator.kb.pages import split_page
+from generator.kb.state import load_run_records
+from generator.pubmed.models import AbstractSection, Paper
+from generator.utils.clock import fixed_clock
+from generator.utils.errors import ConfigError, KBError
 from tests.eutils_standin import EutilsStandin, minimal_article
 
 SECRET = "sk-test-0123456789abcdefSECRET"

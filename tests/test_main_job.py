@@ -9,8 +9,8 @@ import socket
 import pytest
 
 from generator import cli
-from generator.clock import system_clock
-from generator.config import load_config
+from generator.config.load import load_config
+from generator.utils.clock import system_clock
 from tests.conftest import write_kb
 from tests.eutils_standin import EutilsStandin, minimal_article
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.markdown import doi_url, escape_html, escape_md, md_link, pmc_url, pubmed_url
+from generator.utils.markdown import doi_url, escape_html, escape_md, md_link, pmc_url, pubmed_url
 from tests.conftest import parse_html
 
 HOSTILE = (

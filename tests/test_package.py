@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import pages, pipeline, upgrade
+from generator import pipeline
 from generator.cli import run
-from generator.config import load_config
-from generator.errors import KBError
+from generator.config.load import load_config
+from generator.kb import pages, upgrade
 from generator.scaffold import NewKB, init_kb, render_files, tool_spec
+from generator.utils.errors import KBError
 from tests.conftest import REPO, tree_bytes, write_kb
 from tests.test_incremental import _non_search_files, _search_records
 from tests.test_workflows import _tool
@@ -140,7 +141,7 @@ def test_the_plugin_builds_the_same_site_as_the_hook(tmp_path: Path) -> None:
     hook = load_config(write_kb(tmp_path / "hook"))
     mk = hook.path.parent / "mkdocs.yml"
     text = mk.read_text(encoding="utf-8")
-    hook_file = (REPO / "generator" / "mkdocs_hook.py").as_posix()
+    hook_file = (REPO / "generator" / "site" / "mkdocs_hook.py").as_posix()
     mk.write_text(
         text.replace("plugins:\n  - pubmed-kb\n", f"plugins: []\nhooks:\n  - {hook_file}\n"),
         encoding="utf-8",

@@ -8,20 +8,9 @@ import re
 
 import pytest
 
-from generator.config import Config
-from generator.errors import PageError
-from generator.ingest import ingest_files, plan_page
-from generator.models import (
-    AbstractSection,
-    Author,
-    CommentCorrection,
-    Grant,
-    Journal,
-    MeshHeading,
-    OtherAbstract,
-    Paper,
-)
-from generator.pages import (
+from generator.config.load import Config
+from generator.kb.ingest import ingest_files, plan_page
+from generator.kb.pages import (
     NOTES_MARKER,
     PageOptions,
     PageState,
@@ -31,8 +20,19 @@ from generator.pages import (
     render_paper_page,
     split_page,
 )
-from generator.parse import parse_file
-from generator.score import Reason, Score
+from generator.kb.score import Reason, Score
+from generator.pubmed.models import (
+    AbstractSection,
+    Author,
+    CommentCorrection,
+    Grant,
+    Journal,
+    MeshHeading,
+    OtherAbstract,
+    Paper,
+)
+from generator.pubmed.parse import parse_file
+from generator.utils.errors import PageError
 from tests.conftest import SAMPLE_XML, mtimes, parse_html, tree_bytes
 
 LOW = Score(0.0, "low")

@@ -10,13 +10,8 @@ import pytest
 import yaml
 
 from generator import cli, pipeline
-from generator.clock import fixed_clock
-from generator.config import Config, load_config
-from generator.errors import ConfigError, KBError
-from generator.eutils import EutilsClient
-from generator.importer import ImportReport, read_notes
-from generator.models import Paper
-from generator.pages import (
+from generator.config.load import Config, load_config
+from generator.kb.pages import (
     NOTES_MARKER,
     PageOptions,
     PageState,
@@ -24,7 +19,9 @@ from generator.pages import (
     render_paper_page,
     split_page,
 )
-from generator.papersurfer import (
+from generator.kb.score import Score
+from generator.papersurfer.importer import ImportReport, read_notes
+from generator.papersurfer.notes import (
     NotANote,
     build_paper,
     convert_config,
@@ -34,8 +31,11 @@ from generator.papersurfer import (
     split_abstract,
     split_joined,
 )
-from generator.parse import iter_records
-from generator.score import Score
+from generator.pubmed.eutils import EutilsClient
+from generator.pubmed.models import Paper
+from generator.pubmed.parse import iter_records
+from generator.utils.clock import fixed_clock
+from generator.utils.errors import ConfigError, KBError
 from tests.conftest import FIXTURES, mtimes, tree_bytes, write_kb
 from tests.eutils_standin import EutilsStandin
 

@@ -1,4 +1,4 @@
-"""generator.parse over small hand-written fixtures, one PubMed edge case each."""
+"""generator.pubmed.parse over small hand-written fixtures, one PubMed edge case each."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from generator.errors import ParseError
-from generator.models import (
+from generator.pubmed.models import (
     AbstractSection,
     Author,
     CommentCorrection,
@@ -22,7 +21,8 @@ from generator.models import (
     OtherAbstract,
     Paper,
 )
-from generator.parse import iter_records, parse_bytes, parse_file
+from generator.pubmed.parse import iter_records, parse_bytes, parse_file
+from generator.utils.errors import ParseError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "xml"
 

@@ -1,4 +1,4 @@
-"""generator.parse over the real PubMed XML in ../shared/pubmed (skipped when it is absent).
+"""generator.pubmed.parse over the real PubMed XML in ../shared/pubmed (skipped when it is absent).
 
 Each file is also read whole by a plain lxml parse, independently of the streaming parser, and
 every record's title and abstract are checked against that: no word may be lost or reordered.
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from generator.models import DeletedCitation, Paper
-from generator.parse import parse_file
+from generator.pubmed.models import DeletedCitation, Paper
+from generator.pubmed.parse import parse_file
 
 PUBMED = Path(__file__).resolve().parents[2] / "shared" / "pubmed"
 

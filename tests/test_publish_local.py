@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.clock import system_clock
+from generator.utils.clock import system_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "publish_local.sh"

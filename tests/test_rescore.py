@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.config import ConfigError, parse_config
-from generator.harvest import harvest
-from generator.i18n import labels
-from generator.ingest import plan_page
-from generator.pages import split_page
-from generator.rescore import rescore_pages, rescore_text
-from generator.score import Score, citation_reason, with_citations
+from generator.config.load import ConfigError, parse_config
+from generator.kb.harvest import harvest
+from generator.kb.ingest import plan_page
+from generator.kb.pages import split_page
+from generator.kb.rescore import rescore_pages, rescore_text
+from generator.kb.score import Score, citation_reason, with_citations
+from generator.utils.i18n import labels
 from tests.eutils_standin import EutilsStandin, minimal_article
 from tests.icite_standin import IciteStandin, serve
 from tests.test_citations import client
@@ -58,7 +58,7 @@ def test_the_rule_respects_caps_exclusions_and_the_clip(tmp_path: Path) -> None:
 
 
 def pipeline_reason(rule: str):  # type: ignore[no-untyped-def]
-    from generator.score import Reason
+    from generator.kb.score import Reason
 
     return Reason(rule, "x")
 
@@ -127,7 +127,7 @@ def test_a_harvest_scores_pages_again_when_their_citations_move(tmp_path: Path) 
     # nothing moved: nothing is read or written again
     before = {p.name: p.stat().st_mtime_ns for p in (cfg.site_src / "papers").glob("*.md")}
     signals = {"700": {"rcr": 3.5}, "701": {"rcr": 0.2}}
-    from generator.catalog import paper_metas
+    from generator.kb.catalog import paper_metas
 
     assert rescore_pages(cfg, paper_metas(cfg.site_src), signals) == []
     assert before == {p.name: p.stat().st_mtime_ns for p in (cfg.site_src / "papers").glob("*.md")}

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.config import Filters, ScoringConfig, ScoringWeights, Thresholds, Topic
-from generator.models import AbstractSection, Journal, MeshHeading, Paper
-from generator.score import (
+from generator.config.load import Filters, ScoringConfig, ScoringWeights, Thresholds, Topic
+from generator.kb.score import (
     Reason,
     contains_keyword,
     filter_reason,
@@ -15,6 +14,7 @@ from generator.score import (
     score_for_topic,
     score_paper,
 )
+from generator.pubmed.models import AbstractSection, Journal, MeshHeading, Paper
 
 SCORING = ScoringConfig()  # the defaults, which the shipped kb.yml repeats
 JOURNALS = ("Nature", "Cell", "Lancet", "Nature reviews. Cancer")

@@ -7,11 +7,10 @@ import os
 import random
 from pathlib import Path
 
-from generator import catalog, similar
-from generator.config import Config
-from generator.exports import read_papers, write_exports
-from generator.pages import dump_page, split_page
-from generator.similar import (
+from generator.config.load import Config
+from generator.kb import catalog, similar
+from generator.kb.pages import dump_page, split_page
+from generator.kb.similar import (
     _term_id,
     abstract_text,
     decode_terms,
@@ -21,6 +20,7 @@ from generator.similar import (
     similar_in,
     similar_papers,
 )
+from generator.site.exports import read_papers, write_exports
 
 BODY = """# A title
 

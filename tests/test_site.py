@@ -24,12 +24,12 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.config import Config, load_config
-from generator.ingest import ingest_papers
-from generator.models import AbstractSection, Journal, MeshHeading, Paper
-from generator.pages import split_page
+from generator.config.load import Config, load_config
+from generator.kb.ingest import ingest_papers
+from generator.kb.pages import split_page
+from generator.pubmed.models import AbstractSection, Journal, MeshHeading, Paper
 from generator.sample import load_sample
-from generator.slug import slugify
+from generator.utils.slug import slugify
 from tests.conftest import DemoSite, tree_bytes, write_kb
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "sample_site_src"

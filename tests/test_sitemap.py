@@ -6,8 +6,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator import sitemap
-from generator.sitemap import page_paths, render_sitemaps, write_sitemaps
+from generator.site import sitemap
+from generator.site.sitemap import page_paths, render_sitemaps, write_sitemaps
 from tests.conftest import DemoSite
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}

@@ -7,10 +7,10 @@ from collections import defaultdict
 
 import pytest
 
-from generator.config import load_config
-from generator.models import Paper
-from generator.parse import parse_file
-from generator.slug import slugify
+from generator.config.load import load_config
+from generator.pubmed.models import Paper
+from generator.pubmed.parse import parse_file
+from generator.utils.slug import slugify
 from tests.conftest import REPO, SAMPLE_XML
 
 SAFE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(--[0-9a-f]{8})?")

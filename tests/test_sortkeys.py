@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from generator.exports import read_papers
-from generator.sortkeys import date_number, sort_table
+from generator.site.exports import read_papers
+from generator.site.sortkeys import date_number, sort_table
 from tests.conftest import DemoSite
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import store
-from generator.pages import NOTES_MARKER, split_page
-from generator.store import remove_temp_files, write_atomic
+from generator.kb.pages import NOTES_MARKER, split_page
+from generator.utils import store
+from generator.utils.store import remove_temp_files, write_atomic
 from tests.conftest import REPO, tree_bytes, write_kb
 
 OLD = "---\ntitle: old\n---\n\nold body\n"

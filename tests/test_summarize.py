@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.models import AbstractSection, MeshHeading, Paper
-from generator.summarize import at_a_glance, extractive_summary, split_sentences, study_type
+from generator.kb.summarize import at_a_glance, extractive_summary, split_sentences, study_type
+from generator.pubmed.models import AbstractSection, MeshHeading, Paper
 
 
 def paper(*sections: AbstractSection, title: str = "", **kw) -> Paper:
