@@ -21,13 +21,13 @@ from generator.kb.ingest import IngestReport, ingest_files
 from generator.kb.pages import PageOptions, split_page
 from generator.kb.rescore import rescore_pages
 from generator.kb.upgrade import MigrationReport, migrate_kb, write_record
+from generator.papersurfer.convert import ConfigConversion
 from generator.papersurfer.importer import (
     ImportReport,
     fetch_papers,
     import_notes,
     write_converted_config,
 )
-from generator.papersurfer.notes import ConfigConversion
 from generator.pubmed.eutils import EutilsClient, client_from_env
 from generator.pubmed.icite import IciteClient
 from generator.sample import load_sample

@@ -20,17 +20,16 @@ from generator.kb.pages import (
     split_page,
 )
 from generator.kb.score import Score
+from generator.papersurfer.convert import convert_config
 from generator.papersurfer.importer import ImportReport, read_notes
 from generator.papersurfer.notes import (
     NotANote,
     build_paper,
-    convert_config,
-    decode_text,
     group_notes,
     parse_note,
     split_abstract,
-    split_joined,
 )
+from generator.papersurfer.text import decode_text, split_joined
 from generator.pubmed.eutils import EutilsClient
 from generator.pubmed.models import Paper
 from generator.pubmed.parse import iter_records

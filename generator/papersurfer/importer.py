@@ -30,19 +30,18 @@ from generator.kb.pages import (
     render_paper_page,
 )
 from generator.kb.score import score_paper
+from generator.papersurfer.convert import ConfigConversion, convert_config
 from generator.papersurfer.notes import (
-    ConfigConversion,
     NotANote,
     Note,
     NoteGroup,
     build_paper,
-    convert_config,
-    decode_text,
     group_notes,
     merge_imported,
     merge_notes,
     parse_note,
 )
+from generator.papersurfer.text import decode_text
 from generator.pubmed.models import Paper
 from generator.pubmed.parse import parse_bytes
 from generator.utils.errors import KBError, MissingRecordsError
