@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.pubmed.eutils import EutilsClient, parse_efetch_pmids
+from generator.pubmed.eutils import EutilsClient
+from generator.pubmed.protocol import parse_efetch_pmids
 from tests.eutils_standin import EutilsStandin, minimal_article, synthetic_entries
 
 TERM = "bench[tiab]"

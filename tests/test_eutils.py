@@ -19,16 +19,14 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from generator.pubmed.eutils import (
+from generator.pubmed.eutils import EutilsClient, RateLimiter, client_from_env
+from generator.pubmed.protocol import (
     DEFAULT_BASE_URL,
     PUBMED_LIST_CAP,
-    EutilsClient,
-    RateLimiter,
     build_efetch_params,
     build_esearch_params,
     check_efetch_batch,
     check_pmids,
-    client_from_env,
     describe_request,
     is_transient_error,
     parse_efetch_pmids,

@@ -18,8 +18,8 @@ import pytest
 import requests
 from lxml import etree
 
-from generator.pubmed.eutils import DEFAULT_BASE_URL, build_esearch_params
 from generator.pubmed.parse import parse_bytes
+from generator.pubmed.protocol import DEFAULT_BASE_URL, build_esearch_params
 from tests.eutils_standin import EutilsStandin, minimal_article
 
 pytestmark = pytest.mark.network

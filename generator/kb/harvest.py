@@ -42,9 +42,9 @@ from generator.kb.state import (
     query_sha,
     save_state,
 )
-from generator.pubmed.eutils import SearchOutcome
 from generator.pubmed.models import Paper
 from generator.pubmed.parse import parse_bytes
+from generator.pubmed.protocol import SearchOutcome
 from generator.utils.clock import Clock
 from generator.utils.errors import KBError, MissingRecordsError
 
