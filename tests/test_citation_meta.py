@@ -18,7 +18,7 @@ import pytest
 from generator import pipeline
 from generator.config.load import load_config
 from generator.kb.pages import dump_page, split_page
-from generator.site.exports import first_last_page
+from generator.site.formats import first_last_page
 from generator.utils.journals import citation_journal
 from tests.conftest import write_kb
 

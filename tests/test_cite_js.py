@@ -21,10 +21,10 @@ import pytest
 import generator.site.index
 from generator import pipeline
 from generator.config.load import load_config
-from generator.site.exports import (
+from generator.site.exports import read_papers
+from generator.site.formats import (
     citation_key,
     cite_record,
-    read_papers,
     render_bibtex,
     render_csl_json,
     render_ris,

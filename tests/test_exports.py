@@ -23,19 +23,17 @@ from generator.kb.score import Score
 from generator.kb.similar import similar_in
 from generator.pubmed.models import Paper
 from generator.pubmed.parse import parse_file
-from generator.site.exports import (
+from generator.site.exports import build_exports, read_papers, render_export
+from generator.site.formats import (
     bib_escape,
     bib_title,
-    build_exports,
     citation_key,
     cite_record,
     csl_item,
     first_last_page,
-    read_papers,
     render_bibtex,
     render_cite_record,
     render_csl_json,
-    render_export,
     render_ris,
 )
 from generator.utils.errors import KBError, PageError

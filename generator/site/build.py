@@ -19,16 +19,16 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from generator.kb.citations import citation_graph, load_signals
 from generator.config.load import Config
-from generator.utils.errors import BuildError
+from generator.kb.citations import citation_graph, load_signals
 from generator.site.exports import read_papers, write_exports
 from generator.site.feeds import write_feeds
-from generator.utils.i18n import labels
 from generator.site.render import RenderReport, last_render_report, paper_render_keys
 from generator.site.search_index import SearchReport, build_search_index
 from generator.site.sitemap import write_sitemaps
 from generator.site.sortkeys import write_sort_keys
+from generator.utils.errors import BuildError
+from generator.utils.i18n import labels
 
 
 def mkdocs_file(config: Config) -> Path:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from generator.utils.journals import citation_journal
 from generator.site.listing import Entry, line, newest_first, page, paginate
+from generator.utils.journals import citation_journal
 from generator.utils.markdown import escape_md
 from generator.utils.slug import slugify
 

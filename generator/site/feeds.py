@@ -27,7 +27,8 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from generator.config.load import Config
-from generator.site.exports import Meta, topic_groups, write_site_file
+from generator.site.exports import topic_groups, write_site_file
+from generator.site.formats import Meta
 from generator.utils.i18n import labels
 from generator.utils.journals import list_journal
 from generator.utils.markdown import pubmed_url

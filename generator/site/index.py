@@ -20,17 +20,17 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from generator.site.charts import Chart, papers_per_month, top_mesh
-from generator.kb.citations import citation_graph, load_signals
 from generator.config.load import Config
-from generator.utils.errors import PageError
+from generator.kb.citations import citation_graph, load_signals
+from generator.kb.pages import split_page
+from generator.kb.state import load_run_records
+from generator.site.charts import Chart, papers_per_month, top_mesh
 from generator.site.facets import (
     render_journal_pages,
     render_retracted_page,
     render_type_pages,
     render_year_pages,
 )
-from generator.utils.i18n import labels
 from generator.site.listing import (
     GENERATED_FLAG,
     RELEVANCES,
@@ -42,11 +42,11 @@ from generator.site.listing import (
     page,
     paginate,
 )
-from generator.utils.markdown import escape_html, escape_md
-from generator.kb.pages import split_page
-from generator.utils.slug import slugify
-from generator.kb.state import load_run_records
 from generator.site.status import last_run, render_status
+from generator.utils.errors import PageError
+from generator.utils.i18n import labels
+from generator.utils.markdown import escape_html, escape_md
+from generator.utils.slug import slugify
 from generator.utils.store import read_text, remove_files, remove_temp_files, write_if_changed
 
 __all__ = ["GENERATED_FLAG", "Entry", "entry_from_meta", "load_entries", "render_index_pages"]

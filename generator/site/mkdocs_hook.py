@@ -22,9 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from generator.config.load import load_config
-from generator.utils.i18n import labels
-from generator.utils.journals import citation_journal
-from generator.utils.languages import iso639_1
 from generator.site.links import resolve_raw_links
 from generator.site.render import (
     RenderCache,
@@ -35,6 +32,9 @@ from generator.site.render import (
     page_urls,
     render_managed_pages,
 )
+from generator.utils.i18n import labels
+from generator.utils.journals import citation_journal
+from generator.utils.languages import iso639_1
 from generator.utils.slug import heading_id
 
 THEME_DIR = Path(__file__).resolve().parent / "theme"
