@@ -23,18 +23,15 @@ from generator import cli, pipeline
 from generator.config.load import Config, parse_config
 from generator.kb import llm
 from generator.kb.llm import (
-    CACHE_FILE,
     Completion,
     LLMError,
     build_messages,
     cache_key,
     clean_summary,
     client_from_config,
-    load_cache,
     parse_completion,
-    render_cache,
-    summarize_batch,
 )
+from generator.kb.llm_batch import CACHE_FILE, load_cache, render_cache, summarize_batch
 from generator.kb.pages import split_page
 from generator.kb.state import load_run_records
 from generator.pubmed.models import AbstractSection, Paper

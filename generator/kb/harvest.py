@@ -32,7 +32,7 @@ from generator.config.load import Config, HarvestConfig, Topic
 from generator.kb.catalog import paper_metas
 from generator.kb.citations import known_rcr, load_signals
 from generator.kb.ingest import IngestReport, ingest_papers
-from generator.kb.llm import SummaryReport, summarize_batch
+from generator.kb.llm_batch import SummaryReport, summarize_batch
 from generator.kb.state import (
     HarvestState,
     MissingRecord,

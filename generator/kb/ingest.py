@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.config.load import Config
-from generator.kb.llm import SummaryReport, summarize_batch
+from generator.kb.llm_batch import SummaryReport, summarize_batch
 from generator.kb.pages import (
     PageOptions,
     PageState,
