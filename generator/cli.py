@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import pipeline
-from generator.config.load import Config, load_config
+from generator.config.load import load_config
+from generator.config.model import Config
 from generator.kb.harvest import HarvestRun
 from generator.scaffold import NewKB, init_kb, installed_from_a_path, tool_spec
 from generator.site.budget import PAGES_LIMIT, render_report

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.catalog import paper_metas
 from generator.kb.citations import icite_url, load_signals, switched_off, update_signals
 from generator.kb.harvest import HarvestRun

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config.load import LANGUAGES
+from generator.config.model import LANGUAGES
 from generator.kb.upgrade import DISTRIBUTION, tool_version
 from generator.site.index import GENERATED_DIRS, GENERATED_ROOT
 from generator.utils.errors import KBError

@@ -21,7 +21,8 @@ import pytest
 import yaml
 
 from generator import pipeline
-from generator.config.load import Config, load_config
+from generator.config.load import load_config
+from generator.config.model import Config
 from generator.kb.ingest import IngestReport
 from generator.site.build import SiteBuild
 from generator.site.search_index import SearchReport

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb import catalog
 from generator.kb.pages import dump_page, split_page
 from generator.utils.errors import PageError

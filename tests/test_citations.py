@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.config.load import CitationsConfig
+from generator.config.model import CitationsConfig
 from generator.kb.citations import SIGNALS_FILE, due, load_signals, update_signals
 from generator.kb.harvest import harvest
 from generator.kb.state import load_run_records

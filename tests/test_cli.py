@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator import cli
-from generator.config.load import Config
+from generator.config.model import Config
 from tests.conftest import REPO, SAMPLE_XML, write_kb
 
 EXPECTED_COMMANDS = {"ingest", "harvest", "site", "index", "build", "serve", "demo"}

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.config.load import Config, load_config, parse_config
+from generator.config.load import load_config, parse_config
+from generator.config.model import Config
 from generator.utils.errors import ConfigError, KBError
 from tests.conftest import REPO
 

@@ -17,7 +17,7 @@ import rispy
 from bibtexparser import middlewares as mw
 
 from generator import cli, pipeline
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.pages import PageOptions, build_frontmatter
 from generator.kb.score import Score
 from generator.kb.similar import similar_in

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from generator import pipeline
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.pages import split_page
 from generator.kb.state import append_run_record
 from generator.site.charts import papers_per_month, top_mesh

@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.site.feeds import MAX_ENTRIES, FeedSpec, build_feeds, render_feed
 from generator.utils.errors import KBError
 from generator.utils.slug import slugify

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.config.load import Config, load_config
+from generator.config.load import load_config
+from generator.config.model import Config
 from generator.site import render, search_index
 from generator.site.build import collection_dates
 from generator.site.exports import read_papers

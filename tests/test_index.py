@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import generator.site.index
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.pages import dump_page, split_page
 from generator.site.index import (
     Entry,

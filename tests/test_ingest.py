@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.ingest import collect_xml_files, ingest_files
 from generator.kb.pages import NOTES_MARKER, split_page
 from generator.utils.clock import fixed_clock

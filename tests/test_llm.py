@@ -20,7 +20,8 @@ import pytest
 import yaml
 
 from generator import cli, pipeline
-from generator.config.load import Config, parse_config
+from generator.config.load import parse_config
+from generator.config.model import Config
 from generator.kb import llm
 from generator.kb.llm import (
     Completion,

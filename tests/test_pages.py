@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.ingest import ingest_files, plan_page
 from generator.kb.pages import (
     NOTES_MARKER,

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from generator import cli, pipeline
-from generator.config.load import Config, load_config
+from generator.config.load import load_config
+from generator.config.model import Config
 from generator.kb.pages import (
     NOTES_MARKER,
     PageOptions,

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.config.load import ConfigError, parse_config
+from generator.config.load import parse_config
 from generator.kb.harvest import harvest
 from generator.kb.ingest import plan_page
 from generator.kb.pages import split_page
 from generator.kb.rescore import rescore_pages, rescore_text
 from generator.kb.score import Score, citation_reason, with_citations
+from generator.utils.errors import ConfigError
 from generator.utils.i18n import labels
 from tests.eutils_standin import EutilsStandin, minimal_article
 from tests.icite_standin import IciteStandin, serve

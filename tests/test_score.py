@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.config.load import Filters, ScoringConfig, ScoringWeights, Thresholds, Topic
+from generator.config.model import Filters, ScoringConfig, ScoringWeights, Thresholds, Topic
 from generator.kb.score import (
     Reason,
     contains_keyword,

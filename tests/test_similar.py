@@ -7,7 +7,7 @@ import os
 import random
 from pathlib import Path
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb import catalog, similar
 from generator.kb.pages import dump_page, split_page
 from generator.kb.similar import (

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.config.load import Config, load_config
+from generator.config.load import load_config
+from generator.config.model import Config
 from generator.kb.ingest import ingest_papers
 from generator.kb.pages import split_page
 from generator.pubmed.models import AbstractSection, Journal, MeshHeading, Paper

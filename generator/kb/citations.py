@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-from generator.config.load import CitationsConfig
+from generator.config.model import CitationsConfig
 from generator.pubmed.icite import IciteClient
 from generator.utils.errors import KBError
 from generator.utils.store import read_text, write_if_changed

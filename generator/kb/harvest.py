@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from generator.config.load import Config, HarvestConfig, Topic
+from generator.config.model import Config, HarvestConfig, Topic
 from generator.kb.catalog import paper_metas
 from generator.kb.citations import known_rcr, load_signals
 from generator.kb.ingest import IngestReport, ingest_papers

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.llm_batch import SummaryReport, summarize_batch
 from generator.kb.pages import (
     PageOptions,

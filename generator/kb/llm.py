@@ -40,7 +40,7 @@ from typing import Any, Protocol
 import requests
 from requests.adapters import HTTPAdapter
 
-from generator.config.load import LLMConfig
+from generator.config.model import LLMConfig
 from generator.pubmed.models import Paper
 from generator.utils.errors import KBError
 from generator.utils.httputil import (

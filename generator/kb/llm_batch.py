@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.config.load import Config, LLMConfig
+from generator.config.model import Config, LLMConfig
 from generator.kb.llm import (
     ChatClient,
     Completion,

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.config.load import Config, ScoringConfig
+from generator.config.model import Config, ScoringConfig
 from generator.kb.pages import dump_page, explain_score, score_parts, split_page
 from generator.kb.score import Reason, Score, citation_reason, relevance_for, with_citations
 from generator.utils.i18n import labels

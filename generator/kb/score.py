@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from generator.config.load import Filters, ScoringConfig, Topic
+from generator.config.model import Filters, ScoringConfig, Topic
 from generator.pubmed.models import Journal, Paper
 
 RELEVANCES = ("high", "medium", "low")

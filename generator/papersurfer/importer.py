@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.pages import (
     PageOptions,
     PageState,

@@ -19,7 +19,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.citations import citation_graph, load_signals
 from generator.site.exports import read_papers, write_exports
 from generator.site.feeds import write_feeds

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.catalog import paper_metas
 from generator.site.formats import (
     Meta,

@@ -26,7 +26,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.site.exports import topic_groups, write_site_file
 from generator.site.formats import Meta
 from generator.utils.i18n import labels

@@ -20,7 +20,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.kb.citations import citation_graph, load_signals
 from generator.kb.pages import split_page
 from generator.kb.state import load_run_records

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from generator.config.load import Config
+from generator.config.model import Config
 from generator.site.listing import page
 from generator.utils.markdown import escape_html, escape_md
 
