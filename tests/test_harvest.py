@@ -11,7 +11,8 @@ import pytest
 from generator import cli
 from generator.config.load import parse_config
 from generator.config.model import Config
-from generator.kb.harvest import Window, harvest, needs_refresh, plan_fetch, topic_window
+from generator.kb.harvest import harvest
+from generator.kb.harvest_plan import Window, needs_refresh, plan_fetch, topic_window
 from generator.kb.pages import read_page_state, split_page
 from generator.kb.state import TopicState, load_run_records, load_state, query_sha
 from generator.pubmed.eutils import EutilsClient, RateLimiter
