@@ -82,3 +82,24 @@ def test_the_check_sees_an_import_up_or_sideways() -> None:
         "generator.site.index (site) imports generator.papersurfer.notes (papersurfer)",
         "generator.utils.store (utils) imports generator.kb.pages (kb)",
     ]
+
+
+def test_no_module_is_longer_than_one_reads_in_a_sitting() -> None:
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+def test_the_readme_code_map_names_every_module() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("Code map")
+    code_map = readme[start : readme.index("\n## ", start)]
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE)
+        if rel.name in ("__init__.py", "__main__.py"):
+            continue
+        name = rel.as_posix() if rel.parent.name == "" else f"{rel.parent.name}/{rel.name}"
+        assert f"`{name}`" in code_map, f"README's code map misses {name}"
