@@ -1,13 +1,14 @@
-"""What the MkDocs plugin ``pubmed-kb`` does (``generator.site.mkdocs_plugin``): take the site
-title, description, language and navigation from kb.yml, and render the generated pages
+"""What the MkDocs plugin ``pubmed-kb`` does (``generator.site.mkdocs_plugin``): take the
+site title, description, language and navigation from kb.yml, and render the generated pages
 outside the navigation (papers, terms, facet values, list continuations) itself, each
 reused from a cache while its inputs stay (``generator.site.render``).
 
 A knowledge base's ``mkdocs.yml`` names the plugin (``plugins: [pubmed-kb]``), so a plain
 ``mkdocs build`` or ``mkdocs serve`` shows the same site as ``python -m generator build``.
-This file also still works as a hook (``hooks: [generator/site/mkdocs_hook.py]``, as forks made
-before the plugin name it). The config file is ``$KB_CONFIG``, else the plugin's ``config``
-option, else ``kb.yml`` beside ``mkdocs.yml``.
+This file also still works as a hook (``hooks: [generator/site/mkdocs_hook.py]``); forks
+made before the plugin named it at ``generator/mkdocs_hook.py``, where it no longer is:
+their ``mkdocs.yml`` should say ``plugins: [pubmed-kb]`` instead. The config file is
+``$KB_CONFIG``, else the plugin's ``config`` option, else ``kb.yml`` beside ``mkdocs.yml``.
 """
 
 from __future__ import annotations
